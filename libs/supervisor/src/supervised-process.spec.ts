@@ -1,45 +1,9 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SupervisedProcess, SupervisedProcessOptions } from './index';
-
-// A small HTTP server whose misbehaviour is chosen through its environment.
-const FIXTURE = `
-const http = require('http');
-const { spawn } = require('child_process');
-const [port, ...rest] = process.argv.slice(2);
-const env = process.env;
-console.log('pid=' + process.pid + ' args=' + rest.join(' ') + ' greeting=' + (env.GREETING || ''));
-for (let i = 1; i <= Number(env.LINES || 0); i++) console.log('line ' + i);
-process.on('SIGTERM', () => {
-  console.log(env.IGNORE_TERM ? 'ignoring SIGTERM' : 'got SIGTERM');
-  if (!env.IGNORE_TERM) process.exit(0);
-});
-if (env.GRANDCHILD) {
-  const code = 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)';
-  const g = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
-  console.log('grandchild=' + g.pid);
-}
-if (env.EXIT_CODE) {
-  console.error('boom');
-  process.exit(Number(env.EXIT_CODE));
-}
-if (env.NO_LISTEN) setInterval(() => {}, 1000);
-else {
-  let seen = 0;
-  http.createServer((req, res) => {
-    seen++;
-    if (req.url === '/exit') return res.end('bye', () => process.exit(0));
-    const status = seen <= Number(env.FAIL_FIRST || 0) ? 503 : 200;
-    console.log('GET ' + req.url + ' ' + status);
-    res.writeHead(status);
-    res.end('hello from ' + process.pid);
-  }).listen(Number(port), '127.0.0.1');
-}
-`;
+import { killAllSync, SupervisedProcess, SupervisedProcessOptions } from './index';
+import { FIXTURE_SERVER, get, isGone, until } from './spec-helpers';
 
 let dir: string;
 let script: string;
@@ -48,7 +12,7 @@ const started: SupervisedProcess[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'd1-supervisor-'));
   script = join(dir, 'server.js');
-  await writeFile(script, FIXTURE);
+  await writeFile(script, FIXTURE_SERVER);
 });
 afterEach(async () => {
   await Promise.all(started.splice(0).map((p) => p.stop()));
@@ -68,41 +32,6 @@ function supervise(env: Record<string, string> = {}, extra: Partial<SupervisedPr
   });
   started.push(proc);
   return proc;
-}
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
-
-/** Dead, or a zombie nobody has reaped yet (it can no longer run). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
-  } catch {
-    return true;
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function pidFromLogs(proc: SupervisedProcess, key: string): number {
@@ -318,12 +247,24 @@ describe('SupervisedProcess', () => {
     expect(proc.info().state).toBe('stopped');
   });
 
+  it('killAllSync takes every supervised group down at once', async () => {
+    const proc = supervise({ GRANDCHILD: '1' }, { restart: { enabled: false } });
+    await proc.start();
+    const { pid } = proc.info();
+    const grandchild = pidFromLogs(proc, 'grandchild');
+    const failed = once(proc, 'state');
+    killAllSync();
+    expect(await failed).toEqual(['failed']);
+    expect(proc.info().lastExit).toMatchObject({ signal: 'SIGKILL' });
+    await until(() => isGone(pid!) && isGone(grandchild));
+  });
+
   it('can be started again after stop, and restart() counts as a restart', async () => {
     const proc = supervise();
     await proc.start();
     const { port } = proc.info();
-    await proc.stop();
-    await proc.start();
+    await Promise.all([proc.stop(), proc.start()]);
+    expect(proc.info()).toMatchObject({ state: 'running', port });
     const restarted = once(proc, 'restarted');
     await proc.restart();
     await restarted;

@@ -50,8 +50,12 @@ export class SupervisedProcess extends EventEmitter<SupervisorEvents> {
     super();
     this.port = options.port ?? null;
     this.output = new LogBuffer(options.logLines ?? DEFAULT_LOG_LINES);
-    const { initialBackoffMs, maxBackoffMs, resetAfterMs } = { ...DEFAULT_BACKOFF, ...options.restart };
-    this.backoff = { initialBackoffMs, maxBackoffMs, resetAfterMs };
+    const restart = options.restart ?? {};
+    this.backoff = {
+      initialBackoffMs: restart.initialBackoffMs ?? DEFAULT_BACKOFF.initialBackoffMs,
+      maxBackoffMs: restart.maxBackoffMs ?? DEFAULT_BACKOFF.maxBackoffMs,
+      resetAfterMs: restart.resetAfterMs ?? DEFAULT_BACKOFF.resetAfterMs,
+    };
     this.nextBackoffMs = this.backoff.initialBackoffMs;
   }
 
@@ -81,6 +85,7 @@ export class SupervisedProcess extends EventEmitter<SupervisorEvents> {
 
   /** Starts the process and resolves once it is ready; concurrent calls share one start. */
   start(): Promise<void> {
+    if (this.stopping) return this.stopping.then(() => this.start());
     if (this.state === 'running') return Promise.resolve();
     if (this.starting) return this.starting;
     if (this.state === 'restarting') return this.untilRunning();
@@ -109,7 +114,6 @@ export class SupervisedProcess extends EventEmitter<SupervisorEvents> {
   }
 
   private async startFresh(): Promise<void> {
-    if (this.stopping) await this.stopping;
     const run = new AbortController();
     this.run = run;
     this.nextBackoffMs = this.backoff.initialBackoffMs;
@@ -268,7 +272,6 @@ export class SupervisedProcess extends EventEmitter<SupervisorEvents> {
   }
 
   private async stopNow(): Promise<void> {
-    // Captured before any await: a start() queued behind this stop must not be waited on here.
     const starting = this.starting;
     const child = this.child;
     const wasRunning = this.state === 'running';
