@@ -1,0 +1,165 @@
+import * as domain from 'node:domain';
+import { realpathSync } from 'node:fs';
+import * as path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { v2 as webdav } from 'webdav-server';
+import { parseDavPath, parseDestination, resolveInsideRoot, type Refusal } from './confine';
+import { ConfinedFileSystem } from './confined-file-system';
+import { authorize, type DavAuthenticate } from './dav-auth';
+
+export type DavChangeKind = 'modified' | 'deleted' | 'moved';
+
+export interface DavPluginOptions {
+  rootDir: string;
+  prefix?: '/dav';
+  authenticate: DavAuthenticate;
+  onRequest?: (method: string) => void;
+  onFileChanged?: (absPath: string, kind: DavChangeKind, destAbsPath?: string) => void;
+  /** Where unexpected failures inside webdav-server are reported; never receives credentials. */
+  onError?: (error: unknown) => void;
+}
+
+const DAV_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'];
+const ROUTE_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', ...DAV_METHODS];
+/** webdav-server buffers every non-PUT body in memory, sized by Content-Length; XML requests are tiny. */
+const MAX_BUFFERED_BODY = 1024 * 1024;
+const CHANGE_KINDS: Record<string, DavChangeKind> = {
+  PUT: 'modified',
+  DELETE: 'deleted',
+  MOVE: 'moved',
+  COPY: 'modified',
+};
+
+/**
+ * webdav-server runs its own authentication and privilege checks; the plugin has already decided who may do
+ * what before the request reaches it, so it is told every request comes from one trusted principal.
+ */
+const TRUSTED_USER: webdav.IUser = {
+  uid: 'd1',
+  username: 'd1',
+  isAdministrator: false,
+  isDefaultUser: false,
+};
+const trustAll: webdav.HTTPAuthentication = {
+  askForAuthentication: () => ({}),
+  getUser: (_ctx, callback) => callback(undefined as unknown as Error, TRUSTED_USER),
+};
+
+function addDavMethods(fastify: FastifyInstance): void {
+  for (const method of DAV_METHODS) {
+    // Another plugin may have added them already; adding twice only warns, but stay quiet.
+    if (!fastify.supportedMethods.includes(method)) fastify.addHttpMethod(method, { hasBody: true });
+  }
+}
+
+function sendStatus(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  if (res.writableEnded) return;
+  if (!res.headersSent) {
+    res.writeHead(status, { 'Content-Length': '0', ...headers });
+  }
+  res.end();
+}
+
+function refuse(res: ServerResponse, refusal: Refusal): void {
+  sendStatus(res, refusal.status);
+}
+
+const davPluginImpl: FastifyPluginAsync<DavPluginOptions> = async (fastify, opts) => {
+  // `prefix` doubles as Fastify's own register option: when given, Fastify has already prefixed this scope.
+  const routeBase = opts.prefix ? '' : '/dav';
+  const prefix = fastify.prefix + routeBase;
+  const rootReal = realpathSync(opts.rootDir);
+  const server = new webdav.WebDAVServer({
+    rootFileSystem: new ConfinedFileSystem(rootReal),
+    httpAuthentication: trustAll,
+    requireAuthentification: false,
+    respondWithPaths: true,
+    serverName: 'd1',
+    version: '1',
+  });
+  const reportError = (error: unknown): void => opts.onError?.(error);
+
+  addDavMethods(fastify);
+  fastify.removeAllContentTypeParsers();
+  // webdav-server reads the body itself from the raw request, so Fastify must leave the stream untouched.
+  fastify.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  const toAbsolute = (segments: string[]): string => path.join(rootReal, ...segments);
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const req = request.raw;
+    const res = reply.raw;
+    const method = (req.method ?? 'GET').toUpperCase();
+    opts.onRequest?.(method);
+
+    const decision = authorize(opts.authenticate, req.headers.authorization, method);
+    if (!decision.ok) {
+      const challenge: Record<string, string> =
+        decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="d1", charset="UTF-8"' } : {};
+      return sendStatus(res, decision.status, challenge);
+    }
+
+    if (method !== 'PUT' && Number(req.headers['content-length'] ?? 0) > MAX_BUFFERED_BODY) {
+      return sendStatus(res, 413);
+    }
+
+    const target = parseDavPath(req.url ?? '/', prefix);
+    if (!target.ok) return refuse(res, target);
+    if ((await resolveInsideRoot(rootReal, target.segments)) === null) return sendStatus(res, 403);
+
+    let destination: string[] | undefined;
+    const destinationHeader = req.headers.destination;
+    if ((method === 'COPY' || method === 'MOVE') && typeof destinationHeader === 'string') {
+      const dest = parseDestination(destinationHeader, req.headers.host, prefix);
+      if (!dest.ok) return refuse(res, dest);
+      if ((await resolveInsideRoot(rootReal, dest.segments)) === null) return sendStatus(res, 403);
+      // Hand webdav-server exactly the path that was checked, not its own reading of the header.
+      req.headers.destination = prefix + dest.encoded;
+      destination = dest.segments;
+    }
+
+    const kind = CHANGE_KINDS[method];
+    if (kind && opts.onFileChanged) {
+      const notify = opts.onFileChanged;
+      res.once('finish', () => {
+        if (res.statusCode < 200 || res.statusCode >= 300) return;
+        const source = toAbsolute(target.segments);
+        if (method === 'COPY' && destination) notify(toAbsolute(destination), 'modified');
+        else if (method === 'MOVE' && destination) notify(source, 'moved', toAbsolute(destination));
+        else if (method !== 'COPY' && method !== 'MOVE') notify(source, kind);
+      });
+    }
+
+    req.url = target.encoded;
+    execute(server, req, res, prefix, reportError);
+  }
+
+  fastify.route({ method: ROUTE_METHODS, url: routeBase || '/', handler: handle });
+  fastify.route({ method: ROUTE_METHODS, url: `${routeBase}/*`, handler: handle });
+};
+
+/**
+ * Runs one request inside its own domain: a throw from any of webdav-server's nested callbacks then ends
+ * this request with a 500 instead of taking the whole process down with it.
+ */
+function execute(
+  server: webdav.WebDAVServer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  prefix: string,
+  reportError: (error: unknown) => void,
+): void {
+  const guard = domain.create();
+  guard.add(req);
+  guard.add(res);
+  guard.on('error', (error) => {
+    reportError(error);
+    sendStatus(res, 500);
+  });
+  guard.run(() => server.executeRequest(req, res, prefix));
+}
+
+/** Fastify plugin serving `rootDir` over WebDAV below `prefix` (default `/dav`). */
+export const davPlugin = davPluginImpl;
