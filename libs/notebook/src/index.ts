@@ -1,0 +1,10 @@
+export { CellNotFoundError, NotebookFormatError } from './errors';
+export { isUuid } from './ids';
+export { outputEventFromMessage, type OutputEvent } from './messages';
+export { NotebookModel, type AddCellOptions, type CellPatch, type NotebookModelOptions } from './notebook';
+export { DEFAULT_MAX_OUTPUT_BYTES, formatBytes, truncationMarker } from './outputs';
+export { StreamText } from './stream-text';
+export { DEFAULT_UNDO_LIMIT } from './undo';
+export { parseCell, parseNotebook } from './validate';
+export { parseMimeBundle, parseOutput } from './validate-output';
+export * from './types';
