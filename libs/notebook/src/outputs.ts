@@ -66,20 +66,32 @@ export class CellOutputs {
     const stream = this.currentStream(name);
     const isNew = stream.index === this.items.length;
     const oldBytes = isNew ? 0 : sizes[stream.index];
-    const before = stream.text.save();
-    stream.text.write(chunk);
-    const bytes = stream.text.bytes;
-    if (this.total - oldBytes + bytes > this.maxBytes) {
-      stream.text.restore(before);
-      return this.truncate() || cleared;
-    }
+    const fits = this.writeWithinCap(stream.text, chunk, oldBytes);
     const text = stream.text.text;
+    let changed = cleared;
     // A chunk that only moves the cursor changes nothing visible.
-    if (isNew ? text === '' : text === (this.items[stream.index] as StreamOutput).text) return cleared;
-    this.items[stream.index] = { output_type: 'stream', name, text };
-    sizes[stream.index] = bytes;
-    this.total += bytes - oldBytes;
-    return true;
+    if (isNew ? text !== '' : text !== (this.items[stream.index] as StreamOutput).text) {
+      this.items[stream.index] = { output_type: 'stream', name, text };
+      sizes[stream.index] = stream.text.bytes;
+      this.total += stream.text.bytes - oldBytes;
+      changed = true;
+    }
+    return fits ? changed : this.truncate() || changed;
+  }
+
+  /** Writes the chunk, or as much of it as fits under the cap; false when something had to be left out. */
+  private writeWithinCap(text: StreamText, chunk: string, oldBytes: number): boolean {
+    const room = this.maxBytes - (this.total - oldBytes);
+    const before = text.save();
+    text.write(chunk);
+    if (text.bytes <= room) return true;
+    text.restore(before);
+    // Every UTF-16 unit is at least one byte, so no longer prefix can fit; keep surrogate pairs whole.
+    let cut = Math.max(0, room - oldBytes);
+    if (cut > 0 && /[\uD800-\uDBFF]/.test(chunk[cut - 1])) cut -= 1;
+    text.write(chunk.slice(0, cut));
+    if (text.bytes > room) text.restore(before);
+    return false;
   }
 
   /** Appends a display_data, execute_result or error output. True if anything changed. */
