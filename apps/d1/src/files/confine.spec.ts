@@ -27,6 +27,7 @@ describe('parseDavPath', () => {
     ['/dav/a\\..\\b', 403],
     ['/dav/a%00.txt', 403],
     ['/dav/%zz', 400],
+    ['/dav/coll/#frag', 400],
     ['/davx/a', 403],
     ['/other/a', 403],
   ])('refuses %s with %d', (url, status) => {

@@ -26,7 +26,9 @@ function refuse(status: Refusal['status'], reason: string): Refusal {
  * than normalised, so there is a single spelling of every path inside the root.
  */
 export function parseDavPath(urlPath: string, prefix: string): DavTarget | Refusal {
-  const pathOnly = urlPath.split(/[?#]/, 1)[0];
+  const pathOnly = urlPath.split('?', 1)[0];
+  // Fragments never reach a server from a conforming client; guessing what one means could delete too much.
+  if (pathOnly.includes('#')) return refuse(400, 'Path may not contain a fragment.');
   if (pathOnly !== prefix && !pathOnly.startsWith(prefix + '/'))
     return refuse(403, 'Path is outside the mount.');
   const encoded = pathOnly.slice(prefix.length) || '/';
