@@ -1,0 +1,205 @@
+import { EventEmitter } from 'node:events';
+import { Kernel, KernelMessage } from '@jupyterlab/services';
+import { RelayError, translateError } from './errors';
+import {
+  ExecuteOptions,
+  ExecuteReply,
+  KernelState,
+  RelayMessage,
+  parentId,
+  toKernelState,
+  toRelayMessage,
+} from './messages';
+
+/** Events of one kernel connection. */
+export interface KernelHandleEvents {
+  status: [KernelState];
+  /** Every message received from the kernel, on any channel (for raw feeds). */
+  message: [RelayMessage];
+  /** The kernel went away for good (deleted or dead); the handle is unusable. */
+  disposed: [];
+}
+
+/** A shell request in flight: its msg_id now, its reply later. */
+export interface ShellRequest {
+  msgId: string;
+  reply: Promise<RelayMessage>;
+}
+
+/** One running execution: its msg_id and a promise settled once both reply and idle arrived. */
+export interface Execution {
+  msgId: string;
+  done: Promise<ExecuteReply>;
+}
+
+/** One live connection to a kernel: execute, interrupt, restart, input, and typed events. */
+export class KernelHandle extends EventEmitter<KernelHandleEvents> {
+  private state: KernelState;
+
+  constructor(private readonly conn: Kernel.IKernelConnection) {
+    super();
+    this.state = toKernelState(conn.status);
+    conn.statusChanged.connect((_, status) => this.onStatus(toKernelState(status)));
+    conn.anyMessage.connect((_, args) => {
+      if (args.direction === 'recv') this.emit('message', toRelayMessage(args.msg));
+    });
+    conn.disposed.connect(() => this.emit('disposed'));
+  }
+
+  /** The kernel id in the kernel service. */
+  get id(): string {
+    return this.conn.id;
+  }
+
+  /** The kernel spec name. */
+  get name(): string {
+    return this.conn.name;
+  }
+
+  /** The last known execution state. */
+  get status(): KernelState {
+    return this.state;
+  }
+
+  /** True once the connection is disposed (kernel shut down or dead). */
+  get isDisposed(): boolean {
+    return this.conn.isDisposed;
+  }
+
+  /** Resolves when the kernel has answered kernel_info (the only reliable readiness signal). */
+  async ready(timeoutMs = 60_000): Promise<void> {
+    await withTimeout(this.conn.info, timeoutMs, `kernel ${this.id} did not answer kernel_info`);
+  }
+
+  /**
+   * Sends an execute_request. `onMessage` gets every iopub and stdin message of this request and the reply,
+   * in arrival order; `done` settles when both execute_reply and the idle status have arrived.
+   */
+  execute(code: string, opts: ExecuteOptions, onMessage: (msg: RelayMessage) => void): Execution {
+    let future: Kernel.IShellFuture<KernelMessage.IExecuteRequestMsg, KernelMessage.IExecuteReplyMsg>;
+    try {
+      future = this.conn.requestExecute(
+        {
+          code,
+          silent: opts.silent ?? false,
+          store_history: opts.storeHistory ?? true,
+          allow_stdin: opts.allowStdin ?? true,
+          stop_on_error: opts.stopOnError ?? true,
+        },
+        true,
+      );
+    } catch (err) {
+      throw translateError(err, `execute on kernel ${this.id}`);
+    }
+    const relay = (msg: KernelMessage.IMessage): void => onMessage(toRelayMessage(msg));
+    future.onIOPub = relay;
+    future.onStdin = relay;
+    future.onReply = relay;
+    const done = future.done.then(
+      (reply) => reply.content as unknown as ExecuteReply,
+      () => {
+        throw new RelayError('dead', 'The kernel restarted or died before the execution finished');
+      },
+    );
+    return { msgId: future.msg.header.msg_id, done };
+  }
+
+  /** Answers a pending input_request of the execution `parentMsgId`. */
+  sendInput(value: string, parentHeader: Record<string, unknown>): void {
+    this.conn.sendInputReply({ status: 'ok', value }, parentHeader as unknown as KernelMessage.IHeader<'input_request'>);
+  }
+
+  /** Sends a complete_request; returns its msg_id at once and the reply later. */
+  complete(code: string, cursorPos: number): ShellRequest {
+    return this.shellRequest('complete_request', { code, cursor_pos: cursorPos });
+  }
+
+  /** Sends a history_request for the recent tail with outputs; returns its msg_id and the reply later. */
+  history(): ShellRequest {
+    return this.shellRequest('history_request', {
+      output: true,
+      raw: true,
+      hist_access_type: 'tail',
+      n: 1000,
+    });
+  }
+
+  /** Interrupts the running execution. */
+  async interrupt(): Promise<void> {
+    try {
+      await this.conn.interrupt();
+    } catch (err) {
+      throw translateError(err, `interrupt kernel ${this.id}`);
+    }
+  }
+
+  /** Restarts the kernel (same id) and waits until it answers again. */
+  async restart(): Promise<void> {
+    try {
+      await this.conn.restart();
+      await this.ready();
+    } catch (err) {
+      throw translateError(err, `restart kernel ${this.id}`);
+    }
+  }
+
+  /** Shuts the kernel down in the kernel service and disposes the connection. */
+  async shutdown(): Promise<void> {
+    try {
+      await this.conn.shutdown();
+    } catch (err) {
+      const e = translateError(err, `shut down kernel ${this.id}`);
+      if (e.kind !== 'not_found') throw e;
+    } finally {
+      this.conn.dispose();
+    }
+  }
+
+  /** Drops the connection without touching the kernel. */
+  dispose(): void {
+    this.conn.dispose();
+  }
+
+  private shellRequest(msgType: 'complete_request' | 'history_request', content: object): ShellRequest {
+    try {
+      const msg = KernelMessage.createMessage({
+        msgType,
+        channel: 'shell',
+        session: this.conn.clientId,
+        username: this.conn.username,
+        content,
+      } as never) as unknown as KernelMessage.IShellMessage;
+      const future = this.conn.sendShellMessage(msg, true, true);
+      const reply = future.done.then(
+        (m) => toRelayMessage(m as KernelMessage.IMessage),
+        () => {
+          throw new RelayError('dead', `${msgType}: the kernel restarted before it answered`);
+        },
+      );
+      return { msgId: msg.header.msg_id, reply };
+    } catch (err) {
+      throw translateError(err, `${msgType} on kernel ${this.id}`);
+    }
+  }
+
+  private onStatus(state: KernelState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.emit('status', state);
+  }
+}
+
+/** Rejects with a timeout RelayError when `p` takes longer than `ms`. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RelayError('timeout', `${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export { parentId };
