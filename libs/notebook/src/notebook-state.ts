@@ -1,7 +1,7 @@
 import { Cell, type CellContext } from './cell';
 import { CellList } from './cell-list';
 import { DisplayIndex } from './display-index';
-import { fail } from './json-check';
+import { fail, jsonObject } from './json-check';
 import { outputEventFromMessage, type OutputEvent } from './messages';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './outputs';
 import { parseOutput } from './validate-output';
@@ -52,7 +52,7 @@ export abstract class NotebookState {
 
   /** Replaces the notebook metadata (the uuid in `jupyter_d1` cannot be changed this way). */
   setMetadata(metadata: JsonObject): void {
-    this.metadataJson = structuredClone(metadata);
+    this.metadataJson = jsonObject(metadata, 'metadata');
     this.bump();
   }
 
@@ -93,8 +93,10 @@ export abstract class NotebookState {
 
   /** Applies an iopub message to a cell's outputs; returns the uuids of the cells that changed. */
   applyMessage(cellUuid: string, msg: JupyterMessage): string[] {
-    const cell = this.cells.get(cellUuid);
     const event = outputEventFromMessage(msg);
+    // Display updates address the whole notebook, so they still apply if the sending cell is gone.
+    if (event?.kind === 'update') return this.updateDisplayData(event.displayId, event.data, event.metadata);
+    const cell = this.cells.get(cellUuid);
     return event ? this.applyEvent(cell, event) : [];
   }
 

@@ -1,3 +1,4 @@
+import type * as nbformat from '@jupyterlab/nbformat';
 import { CellNotFoundError, NotebookFormatError, NotebookModel, type NotebookJson } from './index';
 import { code, md, nb, open } from './spec-helpers';
 
@@ -84,6 +85,9 @@ describe('NotebookModel.fromJson (reset on open)', () => {
   it('produces nbformat 4.5 and survives its own output', () => {
     const model = NotebookModel.parse(file, { newUuid: false });
     const json: NotebookJson = model.toFileJson();
+    // Checked by tsc: the model's JSON is what @jupyterlab/nbformat calls a notebook.
+    const typed: nbformat.INotebookContent = json;
+    expect(typed.cells).toHaveLength(5);
     expect(json.nbformat).toBe(4);
     expect(json.nbformat_minor).toBe(5);
     const again = NotebookModel.parse(JSON.parse(JSON.stringify(json)), { newUuid: false });
@@ -216,6 +220,9 @@ describe('cell operations', () => {
     ['splitCell location', (m) => m.splitCell(m.cellUuids()[0], NaN)],
     ['setExecutionState', (m) => m.setExecutionState(m.cellUuids()[0], 'done' as 'idle')],
     ['setExecutionCount', (m) => m.setExecutionCount(m.cellUuids()[0], -1)],
+    ['addCell options', (m) => m.addCell(null as unknown as object)],
+    ['patchCell patch', (m) => m.patchCell(m.cellUuids()[0], null as unknown as object)],
+    ['setMetadata', (m) => m.setMetadata({ nan: NaN })],
   ];
   it.each(badInput)('%s with bad input throws NotebookFormatError', (_name, op) => {
     const before = model.toJson();

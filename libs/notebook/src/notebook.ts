@@ -2,7 +2,7 @@ import { Cell } from './cell';
 import { isUuid, newUuid } from './ids';
 import { fail, isObject } from './json-check';
 import { NotebookState } from './notebook-state';
-import { UndoHistory, type UndoAction } from './undo';
+import { UndoHistory, type UndoAction, type UndoStep } from './undo';
 import { parseNotebook } from './validate';
 import {
   CELL_TYPES,
@@ -63,6 +63,7 @@ export class NotebookModel extends NotebookState {
 
   /** Inserts a new cell before `before`, or at the end. */
   addCell(options: AddCellOptions = {}): CellJson {
+    if (!isObject(options)) fail('cell', 'must be an object');
     const type = checkType(options.cell_type ?? 'code');
     const source = checkSource(options.source ?? '');
     const index = options.before === undefined ? this.cells.length : this.cells.get(options.before).position;
@@ -78,6 +79,7 @@ export class NotebookModel extends NotebookState {
   /** Changes source and/or type; outputs and execution_count are kept unless the cell stops being code. */
   patchCell(uuid: string, patch: CellPatch): CellJson {
     const cell = this.cells.get(uuid);
+    if (!isObject(patch)) fail('patch', 'must be an object');
     const source = patch.source === undefined ? cell.source : checkSource(patch.source);
     const type = patch.cell_type === undefined ? cell.cellType : checkType(patch.cell_type);
     if (source === cell.source && type === cell.cellType) return cell.toJson();
@@ -122,17 +124,15 @@ export class NotebookModel extends NotebookState {
     const index = other.position;
     cell.source = above ? `${other.source}\n${cell.source}` : `${cell.source}\n${other.source}`;
     this.cells.remove(other.uuid);
-    const undo = [
-      { kind: 'restore', cell: before } as const,
-      { kind: 'insert', cell: removed, index } as const,
+    const undo: UndoStep[] = [
+      { kind: 'restore', cell: before },
+      { kind: 'insert', cell: removed, index },
     ];
-    this.record({
-      undo,
-      redo: [
-        { kind: 'restore', cell: cell.snapshot() },
-        { kind: 'remove', uuid: other.uuid },
-      ],
-    });
+    const redo: UndoStep[] = [
+      { kind: 'restore', cell: cell.snapshot() },
+      { kind: 'remove', uuid: other.uuid },
+    ];
+    this.record({ undo, redo });
     return true;
   }
 
@@ -149,17 +149,15 @@ export class NotebookModel extends NotebookState {
     const added = new Cell(newUuid(), cell.cellType, tail, {}, undefined, this.context);
     const index = cell.position + 1;
     this.cells.insert(added, index);
-    const redo = [
-      { kind: 'restore', cell: cell.snapshot() } as const,
-      { kind: 'insert', cell: added.snapshot(), index } as const,
+    const undo: UndoStep[] = [
+      { kind: 'restore', cell: before },
+      { kind: 'remove', uuid: added.uuid },
     ];
-    this.record({
-      undo: [
-        { kind: 'restore', cell: before },
-        { kind: 'remove', uuid: added.uuid },
-      ],
-      redo,
-    });
+    const redo: UndoStep[] = [
+      { kind: 'restore', cell: cell.snapshot() },
+      { kind: 'insert', cell: added.snapshot(), index },
+    ];
+    this.record({ undo, redo });
     return added.toJson();
   }
 

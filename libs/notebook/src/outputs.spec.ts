@@ -213,6 +213,16 @@ describe('update_display_data', () => {
     expect(model.updateDisplayData('nope', {}, {})).toEqual([]);
   });
 
+  it('still applies when the sending cell has been deleted', () => {
+    const { model, a, b, outputs, run } = setup();
+    run(a, display({ 'text/plain': 'v1' }, 'd'));
+    model.deleteCell(b);
+    expect(model.applyMessage(b, update({ 'text/plain': 'v2' }, 'd'))).toEqual([a]);
+    expect(outputs(a)).toEqual([
+      { output_type: 'display_data', data: { 'text/plain': 'v2' }, metadata: { updated: true } },
+    ]);
+  });
+
   it('updates an execute_result shown with a display_id, keeping its count', () => {
     const { a, outputs, run } = setup();
     run(

@@ -40,7 +40,6 @@ export class CellOutputs {
   private total = 0;
   // Only valid while its output is the last one (index = items.length: not stored yet, nothing visible).
   private stream: StreamCursor | null = null;
-  private marker: StreamOutput | null = null;
   private displays = new Map<string, number[]>();
   private clearPending = false;
   private truncated = false;
@@ -79,21 +78,6 @@ export class CellOutputs {
     return fits ? changed : this.truncate() || changed;
   }
 
-  /** Writes the chunk, or as much of it as fits under the cap; false when something had to be left out. */
-  private writeWithinCap(text: StreamText, chunk: string, oldBytes: number): boolean {
-    const room = this.maxBytes - (this.total - oldBytes);
-    const before = text.save();
-    text.write(chunk);
-    if (text.bytes <= room) return true;
-    text.restore(before);
-    // Every UTF-16 unit is at least one byte, so no longer prefix can fit; keep surrogate pairs whole.
-    let cut = Math.max(0, room - oldBytes);
-    if (cut > 0 && /[\uD800-\uDBFF]/.test(chunk[cut - 1])) cut -= 1;
-    text.write(chunk.slice(0, cut));
-    if (text.bytes > room) text.restore(before);
-    return false;
-  }
-
   /** Appends a display_data, execute_result or error output. True if anything changed. */
   append(output: Output, displayId?: string): boolean {
     const cleared = this.applyPendingClear();
@@ -102,7 +86,7 @@ export class CellOutputs {
     if (this.ensureSizes() + bytes > this.maxBytes) return this.truncate() || cleared;
     this.stream = null;
     this.items.push(output);
-    this.sizes?.push(bytes);
+    this.sizesNow().push(bytes);
     this.total += bytes;
     if (displayId !== undefined) this.trackDisplay(displayId, this.items.length - 1);
     return true;
@@ -151,7 +135,6 @@ export class CellOutputs {
     this.stream = null;
     this.displays = new Map();
     this.truncated = false;
-    this.marker = null;
     this.clearPending = false;
     return hadItems;
   }
@@ -167,7 +150,7 @@ export class CellOutputs {
     const current = this.stream;
     if (current && current.name === name && current.index >= lastIndex) return current;
     const last = this.items[lastIndex];
-    if (last?.output_type === 'stream' && last.name === name && last !== this.marker) {
+    if (last?.output_type === 'stream' && last.name === name) {
       // Output from an earlier life of the cell (file, undo): pick up where it ended.
       this.stream = { name, text: StreamText.resume(last.text), index: lastIndex };
     } else {
@@ -176,12 +159,26 @@ export class CellOutputs {
     return this.stream;
   }
 
+  /** Writes the chunk, or as much of it as fits under the cap; false when something had to be left out. */
+  private writeWithinCap(text: StreamText, chunk: string, oldBytes: number): boolean {
+    const room = this.maxBytes - (this.total - oldBytes);
+    const before = text.save();
+    text.write(chunk);
+    if (text.bytes <= room) return true;
+    text.restore(before);
+    // Every UTF-16 unit is at least one byte, so no longer prefix can fit; keep surrogate pairs whole.
+    let cut = Math.max(0, room - oldBytes);
+    if (cut > 0 && /[\uD800-\uDBFF]/.test(chunk[cut - 1])) cut -= 1;
+    text.write(chunk.slice(0, cut));
+    if (text.bytes > room) text.restore(before);
+    return false;
+  }
+
   private truncate(): boolean {
     if (this.truncated) return false;
     this.truncated = true;
     this.stream = null;
-    this.marker = truncationMarker(this.maxBytes);
-    this.items.push(this.marker);
+    this.items.push(truncationMarker(this.maxBytes));
     this.sizesNow().push(0);
     return true;
   }
