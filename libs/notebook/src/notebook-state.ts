@@ -4,7 +4,7 @@ import { DisplayIndex } from './display-index';
 import { fail, jsonObject } from './json-check';
 import { outputEventFromMessage, type OutputEvent } from './messages';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './outputs';
-import { parseOutput } from './validate-output';
+import { parseMimeBundle, parseOutput } from './validate-output';
 import {
   EXECUTION_STATES,
   type CellJson,
@@ -95,7 +95,7 @@ export abstract class NotebookState {
   applyMessage(cellUuid: string, msg: JupyterMessage): string[] {
     const event = outputEventFromMessage(msg);
     // Display updates address the whole notebook, so they still apply if the sending cell is gone.
-    if (event?.kind === 'update') return this.updateDisplayData(event.displayId, event.data, event.metadata);
+    if (event?.kind === 'update') return this.updateDisplays(event.displayId, event.data, event.metadata);
     const cell = this.cells.get(cellUuid);
     return event ? this.applyEvent(cell, event) : [];
   }
@@ -110,7 +110,9 @@ export abstract class NotebookState {
   /** Appends a non-stream output, tracked under `displayId` if given; returns the uuids of changed cells. */
   appendOutput(cellUuid: string, output: Output, displayId?: string): string[] {
     const cell = this.cells.get(cellUuid);
-    return this.applyEvent(cell, { kind: 'output', output: parseOutput(output, 'output'), displayId });
+    const parsed = parseOutput(output, 'output');
+    if (parsed.output_type === 'stream') return this.appendStream(cellUuid, parsed.name, parsed.text);
+    return this.applyEvent(cell, { kind: 'output', output: parsed, displayId });
   }
 
   /** clear_output for a cell (`wait`: just before its next output); returns the uuids of changed cells. */
@@ -120,6 +122,11 @@ export abstract class NotebookState {
 
   /** update_display_data: every output of the notebook shown under `displayId`; returns changed cells. */
   updateDisplayData(displayId: string, data: MimeBundle, metadata: JsonObject): string[] {
+    if (typeof displayId !== 'string') fail('display_id', 'must be a string');
+    return this.updateDisplays(displayId, parseMimeBundle(data, 'data'), jsonObject(metadata, 'metadata'));
+  }
+
+  private updateDisplays(displayId: string, data: MimeBundle, metadata: JsonObject): string[] {
     const changed = this.context.displays
       .cellsShowing(displayId)
       .filter((uuid) => this.cells.has(uuid))
@@ -171,7 +178,7 @@ export abstract class NotebookState {
   }
 
   private applyEvent(cell: Cell, event: OutputEvent): string[] {
-    if (event.kind === 'update') return this.updateDisplayData(event.displayId, event.data, event.metadata);
+    if (event.kind === 'update') return this.updateDisplays(event.displayId, event.data, event.metadata);
     const outputs = cell.outputs;
     // d1 sends markdown cells to the kernel if asked to; whatever they print has nowhere to go.
     if (!outputs) return [];

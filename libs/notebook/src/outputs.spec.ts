@@ -140,7 +140,15 @@ describe('rich outputs', () => {
       model.appendOutput(a, { output_type: 'display_data', data: { 'text/plain': 'v' }, metadata: {} }, 'd'),
     ).toEqual([a]);
     expect(model.updateDisplayData('d', { 'text/plain': 'w' }, {})).toEqual([a]);
-    expect(outputs(a)).toEqual([{ output_type: 'display_data', data: { 'text/plain': 'w' }, metadata: {} }]);
+    model.appendOutput(a, out('stdout', 'x'));
+    model.appendOutput(a, out('stdout', '\ry'));
+    expect(outputs(a)).toEqual([
+      { output_type: 'display_data', data: { 'text/plain': 'w' }, metadata: {} },
+      out('stdout', 'y'),
+    ]);
+    expect(() => model.updateDisplayData('d', { 'text/plain': 1 } as never, {})).toThrow(
+      'data["text/plain"]: must be a string or a list of strings',
+    );
   });
 });
 
