@@ -4,8 +4,15 @@ const moduleNameMapper = {
   '^@d1/kernel-relay$': '<rootDir>/libs/kernel-relay/src',
   '^@d1/supervisor$': '<rootDir>/libs/supervisor/src',
 };
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+// A few dependencies of @fastify/static ship ESM only; Jest (CommonJS) needs them transpiled.
+const ESM_DEPS = ['content-disposition'];
+const transform = {
+  '^.+\\.ts$': ['ts-jest', {}],
+  '^.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
+};
+const transformIgnorePatterns = [`node_modules/(?!(${ESM_DEPS.join('|')})/)`];
 module.exports = {
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -13,6 +20,7 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
     },
     {
@@ -21,8 +29,8 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
-      testTimeout: 60000,
     },
   ],
 };

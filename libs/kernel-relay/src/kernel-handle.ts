@@ -106,7 +106,10 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
 
   /** Answers a pending input_request of the execution `parentMsgId`. */
   sendInput(value: string, parentHeader: Record<string, unknown>): void {
-    this.conn.sendInputReply({ status: 'ok', value }, parentHeader as unknown as KernelMessage.IHeader<'input_request'>);
+    this.conn.sendInputReply(
+      { status: 'ok', value },
+      parentHeader as unknown as KernelMessage.IHeader<'input_request'>,
+    );
   }
 
   /** Sends a complete_request; returns its msg_id at once and the reply later. */

@@ -1,8 +1,10 @@
 import { KernelConnection, ServerConnection } from '@jupyterlab/services';
 import type { Kernel } from '@jupyterlab/services';
+import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { RelayError, translateError } from './errors';
 import { KernelHandle } from './kernel-handle';
+import type { KernelState } from './messages';
 
 /** Where the kernel service (a Jupyter Server or a gateway) lives. */
 export interface RelayOptions {
@@ -44,11 +46,12 @@ export interface StartOptions {
 }
 
 /** Talks to a Jupyter kernel service through @jupyterlab/services: the only place d1 knows that protocol. */
-export class KernelRelay {
+export class KernelRelay extends EventEmitter<{ status: [id: string, state: KernelState] }> {
   private settings: ServerConnection.ISettings;
-  private readonly handles = new Map<string, KernelHandle>();
+  private readonly connections = new Map<string, KernelHandle>();
 
   constructor(private readonly opts: RelayOptions) {
+    super();
     this.settings = makeSettings(opts);
   }
 
@@ -59,7 +62,9 @@ export class KernelRelay {
 
   /** Resolves with the service's version when it answers, throws RelayError('unavailable') otherwise. */
   async ping(): Promise<string> {
-    const body = (await this.rest('GET', 'api', undefined, 'ping the kernel service')) as { version?: string };
+    const body = (await this.rest('GET', 'api', undefined, 'ping the kernel service')) as {
+      version?: string;
+    };
     return body.version ?? 'unknown';
   }
 
@@ -78,7 +83,12 @@ export class KernelRelay {
 
   /** Returns one running kernel's model; RelayError('not_found') if unknown. */
   async model(id: string): Promise<KernelModelInfo> {
-    return (await this.rest('GET', `api/kernels/${encodeURIComponent(id)}`, undefined, `kernel ${id}`)) as KernelModelInfo;
+    return (await this.rest(
+      'GET',
+      `api/kernels/${encodeURIComponent(id)}`,
+      undefined,
+      `kernel ${id}`,
+    )) as KernelModelInfo;
   }
 
   /** Starts a kernel, connects to it and waits until it answers kernel_info. */
@@ -98,8 +108,13 @@ export class KernelRelay {
 
   /** The live connection to a kernel started or connected through this relay, if any. */
   handle(id: string): KernelHandle | undefined {
-    const h = this.handles.get(id);
+    const h = this.connections.get(id);
     return h && !h.isDisposed ? h : undefined;
+  }
+
+  /** Every live connection of this relay. */
+  handles(): KernelHandle[] {
+    return [...this.connections.values()].filter((h) => !h.isDisposed);
   }
 
   /** Connects to an already running kernel (or returns the existing connection). */
@@ -112,8 +127,8 @@ export class KernelRelay {
 
   /** Shuts a kernel down; unknown kernels are an error. */
   async shutdown(id: string): Promise<void> {
-    const h = this.handles.get(id);
-    this.handles.delete(id);
+    const h = this.connections.get(id);
+    this.connections.delete(id);
     h?.dispose();
     await this.rest('DELETE', `api/kernels/${encodeURIComponent(id)}`, undefined, `shut down kernel ${id}`);
   }
@@ -132,21 +147,27 @@ export class KernelRelay {
 
   /** Shuts down every kernel started through this relay (best effort, in parallel). */
   async shutdownAll(): Promise<void> {
-    await Promise.all([...this.handles.keys()].map((id) => this.shutdown(id).catch(() => undefined)));
+    await Promise.all([...this.connections.keys()].map((id) => this.shutdown(id).catch(() => undefined)));
   }
 
   /** Drops all connections without touching the kernels. */
   dispose(): void {
-    for (const h of this.handles.values()) h.dispose();
-    this.handles.clear();
+    for (const h of this.connections.values()) h.dispose();
+    this.connections.clear();
   }
 
   private connect(model: Kernel.IModel): KernelHandle {
-    const conn = new KernelConnection({ model, serverSettings: this.settings, handleComms: false, username: 'd1' });
+    const conn = new KernelConnection({
+      model,
+      serverSettings: this.settings,
+      handleComms: false,
+      username: 'd1',
+    });
     const handle = new KernelHandle(conn);
-    this.handles.set(model.id, handle);
+    this.connections.set(model.id, handle);
+    handle.on('status', (state) => this.emit('status', model.id, state));
     handle.once('disposed', () => {
-      if (this.handles.get(model.id) === handle) this.handles.delete(model.id);
+      if (this.connections.get(model.id) === handle) this.connections.delete(model.id);
     });
     return handle;
   }

@@ -9,7 +9,14 @@ export type KernelState = 'starting' | 'idle' | 'busy' | 'restarting' | 'dead' |
 /** A kernel message in plain JSON form, as d1 relays it (Jupyter wire shape plus its channel). */
 export interface RelayMessage {
   channel: Channel;
-  header: { msg_id: string; msg_type: string; session?: string; date?: string; username?: string; version?: string };
+  header: {
+    msg_id: string;
+    msg_type: string;
+    session?: string;
+    date?: string;
+    username?: string;
+    version?: string;
+  };
   parent_header: { msg_id?: string; msg_type?: string } & Record<string, unknown>;
   metadata: Record<string, unknown>;
   content: Record<string, unknown>;

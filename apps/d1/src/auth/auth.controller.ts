@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { unauthorized } from '../common/errors';
+import { Public, Read, Write } from './access.decorator';
+import { MintTokenDto } from './auth.dto';
+import type { AuthedRequest } from './auth.guard';
+import { AuthService } from './auth.service';
+import { permission } from './permission';
+
+/** Login: the shared secret for a token, minting narrower tokens, and echoing a token's permission. */
+@ApiTags('login')
+@Controller('login')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Get('access-token')
+  @Public()
+  accessToken(@Headers('authorization') secret: string | undefined) {
+    if (!this.auth.checkSecret(secret)) throw unauthorized('Login token does not match');
+    return { token: { access_token: this.auth.issue(permission(true, true)), token_type: 'bearer' } };
+  }
+
+  @Post('token')
+  @Write()
+  @HttpCode(200)
+  mint(@Body() body: MintTokenDto) {
+    const perm = permission(body.read_access ?? true, body.write_access ?? false);
+    return { token: { access_token: this.auth.issue(perm, body.expires_in), token_type: 'bearer' } };
+  }
+
+  @Post('test-token')
+  @Read()
+  @HttpCode(200)
+  testToken(@Req() req: AuthedRequest) {
+    return { permission: req.principal?.permission };
+  }
+}

@@ -1,0 +1,200 @@
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+/** The one validated configuration object of a d1 process; nothing else reads process.env. */
+export interface D1Config {
+  port: number;
+  host: string;
+  secretToken: string;
+  rootDir: string;
+  gatewayUrl: string | null;
+  gatewayToken: string | null;
+  jwtSecret: string | null;
+  tokenTtlSeconds: number;
+  logLevel: LogLevel;
+  proxyConfig: string | null;
+  defaultKernel: string | null;
+  maxBodyBytes: number;
+  maxOutputBytes: number;
+  wsMaxQueuedBytes: number;
+  jupyterCommand: string;
+  jupyterReadyTimeoutMs: number;
+  /** Environment handed to child processes (the embedded Jupyter Server, proxied servers). */
+  childEnv: Record<string, string>;
+}
+
+export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/** A bad flag or env var: the CLI prints the message and exits with code 2. */
+export class ConfigError extends Error {}
+
+interface FlagSpec {
+  env: string;
+  help: string;
+  type: 'string' | 'boolean';
+  short?: string;
+}
+
+/** Every flag of start-d1; each also reads from the env var named beside it. */
+export const FLAGS: Record<string, FlagSpec> = {
+  port: { env: 'D1_PORT', type: 'string', help: 'TCP port to listen on (default 8000)' },
+  host: { env: 'D1_HOST', type: 'string', help: 'interface to bind (default 127.0.0.1)' },
+  'secret-token': {
+    env: 'D1_SECRET_TOKEN',
+    type: 'string',
+    help: 'shared secret exchanged for tokens (required)',
+  },
+  'root-dir': {
+    env: 'D1_ROOT_DIR',
+    type: 'string',
+    help: 'directory served to clients (default: current directory)',
+  },
+  'gateway-url': {
+    env: 'D1_GATEWAY_URL',
+    type: 'string',
+    help: 'use a remote Jupyter Server / Enterprise Gateway for kernels',
+  },
+  'gateway-token': { env: 'D1_GATEWAY_TOKEN', type: 'string', help: 'token for the gateway' },
+  'jwt-secret': {
+    env: 'D1_JWT_SECRET',
+    type: 'string',
+    help: 'key that signs tokens, to keep them valid across restarts (default: random per start)',
+  },
+  'token-ttl': {
+    env: 'D1_TOKEN_TTL',
+    type: 'string',
+    help: 'lifetime of login tokens in seconds (default 691200 = 8 days)',
+  },
+  'log-level': { env: 'D1_LOG_LEVEL', type: 'string', help: `one of ${LOG_LEVELS.join(', ')} (default log)` },
+  'proxy-config': {
+    env: 'D1_PROXY_CONFIG',
+    type: 'string',
+    help: 'JSON file declaring servers to supervise and proxy at /proxy/<name>/',
+  },
+  'default-kernel': {
+    env: 'D1_DEFAULT_KERNEL',
+    type: 'string',
+    help: 'kernel spec used when a notebook names none (default: the service default)',
+  },
+  'max-body': {
+    env: 'D1_MAX_BODY',
+    type: 'string',
+    help: 'largest request body in bytes (default 104857600 = 100 MiB)',
+  },
+  'max-output': {
+    env: 'D1_MAX_OUTPUT',
+    type: 'string',
+    help: "largest size of one cell's outputs in bytes (default 2097152 = 2 MiB)",
+  },
+  'ws-max-queued': {
+    env: 'D1_WS_MAX_QUEUED',
+    type: 'string',
+    help: 'bytes queued for a slow websocket client before it is closed (default 8388608)',
+  },
+  'jupyter-command': {
+    env: 'D1_JUPYTER_COMMAND',
+    type: 'string',
+    help: 'the jupyter executable for the embedded server (default /usr/bin/jupyter)',
+  },
+  help: { env: '', type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+/** The --help text. */
+export function helpText(): string {
+  const lines = ['Usage: start-d1 --secret-token S [--port 8000] [--root-dir DIR] [options]', '', 'Options:'];
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    const env = spec.env ? ` [env ${spec.env}]` : '';
+    lines.push(`  --${name.padEnd(16)} ${spec.help}${env}`);
+  }
+  return lines.join('\n');
+}
+
+/** Parses argv and env into a validated config; throws ConfigError naming the flag to fix. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): D1Config | 'help' {
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([k, v]) => [k, { type: v.type, ...(v.short ? { short: v.short } : {}) }]),
+  ) as NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message.split('\n')[0]} (see start-d1 --help)`);
+  }
+  if (values.help) return 'help';
+  const get = (name: string): string | undefined => {
+    const v = values[name];
+    if (typeof v === 'string') return v;
+    const e = FLAGS[name].env ? env[FLAGS[name].env] : undefined;
+    return e === '' ? undefined : e;
+  };
+  return buildConfig(get, env);
+}
+
+function buildConfig(get: (name: string) => string | undefined, env: NodeJS.ProcessEnv): D1Config {
+  const secretToken = get('secret-token');
+  if (!secretToken) {
+    throw new ConfigError(
+      '--secret-token is required (or set D1_SECRET_TOKEN): clients exchange it for tokens',
+    );
+  }
+  const logLevel = (get('log-level') ?? 'log') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const gatewayUrl = get('gateway-url') ?? null;
+  if (gatewayUrl && !/^https?:\/\/[^/]+/.test(gatewayUrl)) {
+    throw new ConfigError(`--gateway-url must be an http(s) URL, got "${gatewayUrl}"`);
+  }
+  const proxyConfig = get('proxy-config') ?? null;
+  if (proxyConfig && !existsSync(proxyConfig)) {
+    throw new ConfigError(`--proxy-config: file not found: ${proxyConfig}`);
+  }
+  return {
+    port: intFlag('port', get('port'), 8000, 0, 65535),
+    host: get('host') ?? '127.0.0.1',
+    secretToken,
+    rootDir: rootDirFlag(get('root-dir') ?? process.cwd()),
+    gatewayUrl,
+    gatewayToken: get('gateway-token') ?? null,
+    jwtSecret: get('jwt-secret') ?? null,
+    tokenTtlSeconds: intFlag('token-ttl', get('token-ttl'), 8 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
+    logLevel,
+    proxyConfig: proxyConfig ? resolve(proxyConfig) : null,
+    defaultKernel: get('default-kernel') ?? null,
+    maxBodyBytes: intFlag('max-body', get('max-body'), 100 * 1024 * 1024, 1024, 2 ** 40),
+    maxOutputBytes: intFlag('max-output', get('max-output'), 2 * 1024 * 1024, 1024, 2 ** 34),
+    wsMaxQueuedBytes: intFlag('ws-max-queued', get('ws-max-queued'), 8 * 1024 * 1024, 1024, 2 ** 34),
+    jupyterCommand: get('jupyter-command') ?? '/usr/bin/jupyter',
+    jupyterReadyTimeoutMs: 30_000,
+    childEnv: Object.fromEntries(
+      Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
+  };
+}
+
+function intFlag(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {
+  if (raw === undefined) return dflt;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`--${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`--${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function rootDirFlag(raw: string): string {
+  const dir = resolve(raw);
+  if (!existsSync(dir)) throw new ConfigError(`--root-dir does not exist: ${dir}`);
+  if (!statSync(dir).isDirectory()) throw new ConfigError(`--root-dir is not a directory: ${dir}`);
+  return realpathSync(dir);
+}
+
+/** A config for tests and embedding, with defaults for everything not given. */
+export function makeConfig(partial: Partial<D1Config> & Pick<D1Config, 'secretToken' | 'rootDir'>): D1Config {
+  const base = buildConfig(
+    (name) =>
+      name === 'secret-token' ? partial.secretToken : name === 'root-dir' ? partial.rootDir : undefined,
+    process.env,
+  );
+  return { ...base, ...partial, rootDir: rootDirFlag(partial.rootDir) };
+}

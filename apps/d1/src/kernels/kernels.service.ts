@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { KernelModelInfo, KernelRelay, RelayMessage } from '@d1/kernel-relay';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { D1_CONFIG, D1Config } from '../app-config';
+import { badRequest, notFound } from '../common/errors';
+import { JupyterService } from '../server/jupyter.service';
+import { D1KernelSpec, orderKernelSpecs } from './kernel-specs';
+
+/** Maps an id a client gave (a notebook uuid, say) to a kernel id, or undefined. */
+export type KernelIdResolver = (id: string) => string | undefined;
+
+/** Kernels as d1's REST API sees them: specs, lifecycle, idleness and headless execution. */
+@Injectable()
+export class KernelsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Kernels');
+  private resolvers: KernelIdResolver[] = [];
+  private busySources: Array<() => boolean> = [];
+  private lastIdle = new Date();
+  private resourceDirs: Promise<Record<string, string>> | null = null;
+
+  constructor(
+    private readonly jupyter: JupyterService,
+    @Inject(D1_CONFIG) private readonly config: D1Config,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.on('status', (_id, state) => {
+      if (state === 'idle') this.touchIdle();
+    });
+  }
+
+  /** The relay to the kernel service. */
+  get relay(): KernelRelay {
+    return this.jupyter.relay;
+  }
+
+  /** Lets another module map its ids (notebook uuids) to kernel ids for the d1 kernel routes. */
+  registerResolver(resolver: KernelIdResolver): void {
+    this.resolvers.push(resolver);
+  }
+
+  /** Lets another module report activity (busy cells) for /kernels/idle. */
+  registerBusySource(source: () => boolean): void {
+    this.busySources.push(source);
+  }
+
+  /** Records that something just became idle (for last_idle). */
+  touchIdle(): void {
+    this.lastIdle = new Date();
+  }
+
+  /** The kernel id for a client-given id: a notebook uuid or a kernel id. */
+  resolve(id: string): string {
+    for (const r of this.resolvers) {
+      const k = r(id);
+      if (k) return k;
+    }
+    return id;
+  }
+
+  /** d1's GET /kernels/specs. */
+  async specs(): Promise<D1KernelSpec[]> {
+    const { kernelspecs } = await this.relay.specs();
+    return orderKernelSpecs(Object.values(kernelspecs), await this.localResourceDirs());
+  }
+
+  /** The spec name to use when none is asked for. */
+  async defaultSpecName(): Promise<string> {
+    if (this.config.defaultKernel) return this.config.defaultKernel;
+    const specs = await this.relay.specs();
+    return specs.default || Object.keys(specs.kernelspecs)[0] || 'python3';
+  }
+
+  /** Server-wide idleness, as d1 reports it. */
+  idle(): { idle: boolean; last_idle: string } {
+    const kernelsBusy = this.relay.handles().some((h) => h.status === 'busy');
+    const busy = kernelsBusy || this.busySources.some((s) => s());
+    if (!busy && this.relay.handles().length === 0) this.touchIdle();
+    return { idle: !busy, last_idle: this.lastIdle.toISOString().replace('Z', '') + '000' };
+  }
+
+  /** Whether a kernel exists and is not dead. */
+  async isAlive(id: string): Promise<{ kernel_is_alive: boolean; kernel_id: string }> {
+    const kernelId = this.resolve(id);
+    try {
+      const model = await this.relay.model(kernelId);
+      return { kernel_is_alive: model.execution_state !== 'dead', kernel_id: id };
+    } catch {
+      return { kernel_is_alive: false, kernel_id: id };
+    }
+  }
+
+  /** Starts a headless kernel. */
+  async start(name?: string): Promise<KernelModelInfo> {
+    const spec = name ?? (await this.defaultSpecName());
+    const { kernelspecs } = await this.relay.specs();
+    if (!kernelspecs[spec]) {
+      throw badRequest(`Unknown kernel spec "${spec}"; available: ${Object.keys(kernelspecs).join(', ')}`);
+    }
+    const handle = await this.relay.start(spec);
+    return this.relay.model(handle.id);
+  }
+
+  /** Lists the running kernels. */
+  list(): Promise<KernelModelInfo[]> {
+    return this.relay.list();
+  }
+
+  /** One running kernel; 404 if unknown. */
+  async get(id: string): Promise<KernelModelInfo> {
+    return this.relay.model(this.resolve(id));
+  }
+
+  /** Shuts a kernel down (no notebook state touched). */
+  async shutdown(id: string): Promise<void> {
+    await this.relay.shutdown(this.resolve(id));
+  }
+
+  /** Restarts a kernel (no notebook state touched). */
+  async restart(id: string): Promise<void> {
+    await this.relay.restart(this.resolve(id));
+  }
+
+  /** Interrupts a kernel. */
+  async interrupt(id: string): Promise<void> {
+    await this.relay.interrupt(this.resolve(id));
+  }
+
+  /**
+   * Executes code on a kernel, handing each of its messages to `emit` as it arrives; resolves once both the
+   * execute_reply and the idle status arrived.
+   */
+  async execute(id: string, code: string, emit: (msg: RelayMessage) => void): Promise<void> {
+    const handle = await this.relay.attach(this.resolve(id)).catch((err) => {
+      throw err?.kind === 'not_found' ? notFound(`Kernel not found: ${id}`) : err;
+    });
+    const execution = handle.execute(code, { storeHistory: true, allowStdin: false }, emit);
+    await execution.done;
+  }
+
+  private localResourceDirs(): Promise<Record<string, string>> {
+    if (this.config.gatewayUrl) return Promise.resolve({});
+    this.resourceDirs ??= promisify(execFile)(this.config.jupyterCommand, ['kernelspec', 'list', '--json'], {
+      timeout: 15_000,
+    })
+      .then(({ stdout }) => {
+        const parsed = JSON.parse(stdout) as { kernelspecs: Record<string, { resource_dir: string }> };
+        return Object.fromEntries(Object.entries(parsed.kernelspecs).map(([k, v]) => [k, v.resource_dir]));
+      })
+      .catch((err: Error) => {
+        this.logger.warn(`could not read local kernel spec dirs: ${err.message}`);
+        this.resourceDirs = null;
+        return {};
+      });
+    return this.resourceDirs;
+  }
+}

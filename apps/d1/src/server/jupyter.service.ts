@@ -1,0 +1,148 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { KernelRelay } from '@d1/kernel-relay';
+import { SupervisedProcess } from '@d1/supervisor';
+import { randomBytes } from 'node:crypto';
+import { Subject } from 'rxjs';
+import { D1_CONFIG, D1Config } from '../app-config';
+import { assetPath } from '../common/assets';
+
+/** What GET /server/jupyter reports about the kernel service. */
+export interface JupyterInfo {
+  mode: 'embedded' | 'gateway';
+  url: string;
+  pid: number | null;
+  port: number | null;
+  root_dir: string;
+  version: string | null;
+  status: string;
+  restarts: number;
+}
+
+/**
+ * Owns the kernel service: either a Jupyter Server d1 starts and supervises (the default) or a remote
+ * gateway. Exposes the relay everything else uses, and tells subscribers when kernels were lost.
+ */
+@Injectable()
+export class JupyterService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Jupyter');
+  private readonly token = randomBytes(24).toString('hex');
+  private process: SupervisedProcess | null = null;
+  private version: string | null = null;
+  private _relay: KernelRelay | null = null;
+  /** Emits when the kernel service came back after losing its kernels (a restart of the embedded server). */
+  readonly restarted$ = new Subject<void>();
+
+  constructor(@Inject(D1_CONFIG) private readonly config: D1Config) {}
+
+  /** The relay to the kernel service; available once start() resolved. */
+  get relay(): KernelRelay {
+    if (!this._relay) throw new Error('kernel service not started');
+    return this._relay;
+  }
+
+  /** The supervised embedded server, when there is one (for the processes API). */
+  get supervised(): SupervisedProcess | null {
+    return this.process;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.start();
+  }
+
+  /** Starts the embedded server (or checks the gateway) and waits until kernels can be started. */
+  async start(): Promise<void> {
+    if (this.config.gatewayUrl) {
+      this._relay = new KernelRelay({
+        baseUrl: this.config.gatewayUrl,
+        token: this.config.gatewayToken ?? '',
+      });
+      this.version = await this._relay.ping().catch((err: Error) => {
+        this.logger.warn(`gateway ${this.config.gatewayUrl} not reachable yet: ${err.message}`);
+        return null;
+      });
+      return;
+    }
+    this.process = this.embedded();
+    this.process.on('restarted', () => {
+      this.logger.warn('embedded Jupyter Server restarted; open notebooks get fresh kernels');
+      this.restarted$.next();
+    });
+    this.process.on('state', (s) => this.logger.debug(`embedded Jupyter Server ${s}`));
+    await this.process.start();
+    const port = this.process.info().port;
+    this._relay = new KernelRelay({ baseUrl: `http://127.0.0.1:${port}`, token: this.token });
+    this.version = await this._relay.ping();
+    this.logger.log(`embedded Jupyter Server ${this.version} ready on 127.0.0.1:${port}`);
+  }
+
+  /** Whether kernels can be started right now. */
+  async ready(): Promise<boolean> {
+    if (!this._relay) return false;
+    if (this.process && this.process.info().state !== 'running') return false;
+    try {
+      this.version = await this._relay.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** GET /server/jupyter. */
+  async info(): Promise<JupyterInfo> {
+    const ready = await this.ready();
+    const p = this.process?.info();
+    return {
+      mode: this.process ? 'embedded' : 'gateway',
+      url: this.process ? `http://127.0.0.1:${p?.port}/` : (this.config.gatewayUrl ?? ''),
+      pid: p?.pid ?? null,
+      port: p?.port ?? null,
+      root_dir: this.config.rootDir,
+      version: this.version,
+      status: p ? p.state : ready ? 'running' : 'unreachable',
+      restarts: p?.restarts ?? 0,
+    };
+  }
+
+  /** Shuts kernels down, then stops the server: POST /api/shutdown, SIGTERM, SIGKILL. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this._relay) {
+      await this._relay.shutdownAll().catch(() => undefined);
+      this._relay.dispose();
+    }
+    await this.process?.stop();
+  }
+
+  private embedded(): SupervisedProcess {
+    const args = [
+      'server',
+      '--no-browser',
+      '--ServerApp.ip=127.0.0.1',
+      '--ServerApp.port={port}',
+      '--ServerApp.port_retries=0',
+      `--ServerApp.root_dir=${this.config.rootDir}`,
+      '--ServerApp.iopub_msg_rate_limit=0',
+      '--ServerApp.iopub_data_rate_limit=0',
+      `--config=${assetPath('jupyter_server_config.py')}`,
+    ];
+    if (process.getuid?.() === 0) args.push('--allow-root');
+    return new SupervisedProcess({
+      name: 'jupyter',
+      command: [this.config.jupyterCommand, ...args],
+      environment: { JUPYTER_TOKEN: this.token, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+      cwd: this.config.rootDir,
+      readiness: {
+        url: (port) => `http://127.0.0.1:${port}/api/status?token=${this.token}`,
+        timeoutMs: this.config.jupyterReadyTimeoutMs,
+        accept: (status) => status === 200,
+      },
+      stopSignalGraceMs: 3000,
+      beforeStop: async (info) => {
+        await fetch(`http://127.0.0.1:${info.port}/api/shutdown`, {
+          method: 'POST',
+          headers: { Authorization: `token ${this.token}` },
+          signal: AbortSignal.timeout(2000),
+        }).catch(() => undefined);
+      },
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { D1Config, makeConfig } from '../../apps/d1/src/config';
+import { createApp } from '../../apps/d1/src/main';
+
+/** A running d1 for one test suite: real app, real embedded Jupyter Server, a temp root dir. */
+export interface TestD1 {
+  app: NestFastifyApplication;
+  baseUrl: string;
+  wsUrl: string;
+  rootDir: string;
+  secret: string;
+  config: D1Config;
+  /** A token with read+write (default) or the given permission. */
+  token(perm?: { read_access?: boolean; write_access?: boolean; expires_in?: number }): Promise<string>;
+  /** fetch against the server with a read+write token unless `auth` is given (null: no header). */
+  request(method: string, path: string, opts?: RequestOpts): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOpts {
+  body?: unknown;
+  raw?: string | Buffer;
+  auth?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Starts d1 on a free port with a fresh root dir. */
+export async function startD1(overrides: Partial<D1Config> = {}): Promise<TestD1> {
+  const rootDir = realpathSync(mkdtempSync(join(tmpdir(), 'd1-test-')));
+  const secret = 'test-secret-' + Math.random().toString(36).slice(2);
+  const config = makeConfig({ secretToken: secret, rootDir, logLevel: 'warn', ...overrides });
+  const app = await createApp(config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address() as { port: number };
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  let rwToken: string | null = null;
+
+  const request = async (method: string, path: string, opts: RequestOpts = {}): Promise<TestResponse> => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.auth === undefined) {
+      rwToken ??= await loginToken(baseUrl, secret);
+      headers.authorization = `Bearer ${rwToken}`;
+    } else if (opts.auth !== null) {
+      headers.authorization = opts.auth;
+    }
+    let body: string | Buffer | undefined = opts.raw;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(baseUrl + path, { method, headers, body: body as BodyInit | undefined });
+    const text = await res.text();
+    let json: unknown = undefined;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, json };
+  };
+
+  const token = async (perm?: {
+    read_access?: boolean;
+    write_access?: boolean;
+    expires_in?: number;
+  }): Promise<string> => {
+    if (!perm) return (rwToken ??= await loginToken(baseUrl, secret));
+    const res = await request('POST', '/login/token', { body: perm });
+    if (res.status !== 200) throw new Error(`minting a token failed: ${res.status} ${res.text}`);
+    return res.json.token.access_token as string;
+  };
+
+  return {
+    app,
+    baseUrl,
+    wsUrl: baseUrl.replace('http', 'ws'),
+    rootDir,
+    secret,
+    config,
+    token,
+    request,
+    close: async () => {
+      await app.close();
+      rmSync(rootDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function loginToken(baseUrl: string, secret: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/login/access-token`, { headers: { authorization: secret } });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
+  const body = (await res.json()) as { token: { access_token: string } };
+  return body.token.access_token;
+}
+
+/** Resolves when `check` returns a truthy value; rejects after `timeoutMs` with `what`. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
