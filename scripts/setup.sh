@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what d1 needs when it is missing: Debian's Jupyter stack (and the WebDAV test clients with
+# --test), npm packages, and the compiled server in dist/. Safe to run again; does nothing when up to date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+
+packages=(jupyter-server jupyter-client python3-ipykernel python3-nbformat python3-jupyter-client)
+[ "$want_test" -eq 1 ] && packages+=(litmus davfs2 procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q "${missing[@]}"
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+
+newest_src=$(find apps libs tsconfig.json tsconfig.build.json -newer dist/.built -name '*.ts' -print -quit 2>/dev/null || true)
+if [ ! -f dist/.built ] || [ -n "$newest_src" ]; then
+  echo "setup: building"
+  npm run build --silent
+  touch dist/.built
+fi
