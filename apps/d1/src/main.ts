@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
+import { D1WsAdapter } from './events/d1-ws.adapter';
 import type { D1Config, LogLevel } from './config';
 
 const LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -52,6 +53,7 @@ export async function createApp(config: D1Config): Promise<NestFastifyApplicatio
     abortOnError: false,
     bodyParser: false,
   });
+  app.useWebSocketAdapter(new D1WsAdapter(app));
   configureParsers(app.getHttpAdapter().getInstance());
   const doc = new DocumentBuilder()
     .setTitle('d1')

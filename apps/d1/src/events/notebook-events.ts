@@ -1,54 +1,165 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
+import { History, Serialized, serialize } from './history';
 
 /** A d1 websocket message: a JSON object with exactly one key naming its type, e.g. `{cell_update: [...]}`. */
 export type D1Message = Record<string, unknown>;
 
-/** One message for the subscribers of one notebook, stamped with the notebook's version after it. */
-export interface NotebookEvent {
+/** One message for the subscribers of one notebook, serialised once for every client. */
+export interface NotebookEvent extends Serialized {
   notebookUuid: string;
-  version: number;
-  message: D1Message;
-  /** When set, only this websocket connection receives it (replies to that client's own command). */
-  onlyConnection?: string;
-  /** When true, the message is merged with later ones for the same key (output bursts). */
-  coalesceKey?: string;
+  /** When set, only this websocket connection receives it (a reply to that client's own command). */
+  onlyClient?: string;
+}
+
+/** A raw kernel message for /ws/stream subscribers, serialised once. */
+export interface StreamEvent {
+  notebookUuid: string;
+  text: string;
+}
+
+/** What the gateways need from whoever owns notebooks; parts are registered by the owning services. */
+export interface NotebookSource {
+  exists(uuid: string): boolean;
+  snapshot(uuid: string): unknown;
+  /** Messages a newly connected client gets at once (e.g. a pending input_request). */
+  greeting(uuid: string): D1Message[];
+  /** A command a client sent over the notebook websocket. */
+  command(uuid: string, clientId: string, message: unknown): void;
+}
+
+/** Output bursts for one cell are merged into at most one update per this interval. */
+export const COALESCE_MS = 25;
+
+interface Pending {
+  build: () => D1Message | null;
+  timer: NodeJS.Timeout;
 }
 
 /**
- * The bus between services and websocket gateways. Services emit; gateways subscribe. Every emitted
- * notebook message advances that notebook's version, so "all messages after version V" is well defined.
+ * The bus between services and websocket gateways. Services emit; gateways subscribe. Every notebook
+ * message advances that notebook's version and is kept in a bounded history for `?since` replay.
  */
 @Injectable()
 export class NotebookEvents {
   readonly notebook$ = new Subject<NotebookEvent>();
-  readonly server$ = new Subject<D1Message>();
+  readonly stream$ = new Subject<StreamEvent>();
+  readonly server$ = new Subject<string>();
   private readonly versions = new Map<string, number>();
+  private readonly histories = new Map<string, History>();
+  private readonly pending = new Map<string, Map<string, Pending>>();
+  private readonly lastSent = new Map<string, number>();
+  private source: NotebookSource = {
+    exists: () => false,
+    snapshot: () => null,
+    greeting: () => [],
+    command: () => undefined,
+  };
+
+  /** Registers (part of) the notebook source the gateways consult. */
+  registerSource(part: Partial<NotebookSource>): void {
+    this.source = { ...this.source, ...part };
+  }
+
+  /** The notebook source. */
+  get notebooks(): NotebookSource {
+    return this.source;
+  }
 
   /** The notebook's current version (0 before its first message). */
   version(notebookUuid: string): number {
     return this.versions.get(notebookUuid) ?? 0;
   }
 
-  /** Broadcasts a message to every subscriber of a notebook; returns the new version. */
-  emit(
-    notebookUuid: string,
-    message: D1Message,
-    opts: { onlyConnection?: string; coalesceKey?: string } = {},
-  ): number {
-    const version = this.version(notebookUuid) + 1;
-    this.versions.set(notebookUuid, version);
-    this.notebook$.next({ notebookUuid, version, message, ...opts });
-    return version;
+  /** Broadcasts a message to every subscriber of a notebook, after any held-back output; returns the version. */
+  emit(notebookUuid: string, message: D1Message, opts: { onlyClient?: string } = {}): number {
+    this.flush(notebookUuid);
+    return this.send(notebookUuid, message, opts.onlyClient);
+  }
+
+  /**
+   * Broadcasts a message built at send time, at most once per COALESCE_MS for `key` (e.g. a cell's output
+   * updates): the first goes at once, a burst after it is merged into one message with the final state.
+   */
+  emitCoalesced(notebookUuid: string, key: string, build: () => D1Message | null): void {
+    const perNotebook = this.pending.get(notebookUuid) ?? new Map<string, Pending>();
+    this.pending.set(notebookUuid, perNotebook);
+    const existing = perNotebook.get(key);
+    if (existing) {
+      existing.build = build;
+      return;
+    }
+    const since = Date.now() - (this.lastSent.get(`${notebookUuid}/${key}`) ?? 0);
+    if (since >= COALESCE_MS) {
+      this.sendBuilt(notebookUuid, key, build);
+      return;
+    }
+    const timer = setTimeout(() => this.flushKey(notebookUuid, key), COALESCE_MS - since);
+    perNotebook.set(key, { build, timer });
+  }
+
+  /** Sends every held-back message of a notebook now. */
+  flush(notebookUuid: string): void {
+    const perNotebook = this.pending.get(notebookUuid);
+    if (!perNotebook) return;
+    for (const key of [...perNotebook.keys()]) this.flushKey(notebookUuid, key);
+  }
+
+  /** Messages after `since` for a reconnecting client, or null when it needs a snapshot. */
+  replay(notebookUuid: string, since: number): Serialized[] | null {
+    const history = this.histories.get(notebookUuid);
+    const current = this.version(notebookUuid);
+    if (!history) return since >= current ? [] : null;
+    return history.after(since, current);
+  }
+
+  /** Relays a raw kernel message of a notebook to /ws/stream subscribers. */
+  emitStream(notebookUuid: string, message: unknown): void {
+    if (!this.stream$.observed) return;
+    this.stream$.next({ notebookUuid, text: JSON.stringify(message) });
   }
 
   /** Broadcasts a server-wide message (/server/ws). */
   emitServer(message: D1Message): void {
-    this.server$.next(message);
+    this.server$.next(JSON.stringify(message));
   }
 
-  /** Forgets a closed notebook's version. */
+  /** Forgets a closed notebook's history (its version stays, so a reopened uuid keeps growing). */
   forget(notebookUuid: string): void {
-    this.versions.delete(notebookUuid);
+    const perNotebook = this.pending.get(notebookUuid);
+    for (const p of perNotebook?.values() ?? []) clearTimeout(p.timer);
+    this.pending.delete(notebookUuid);
+    this.histories.delete(notebookUuid);
+  }
+
+  private flushKey(notebookUuid: string, key: string): void {
+    const perNotebook = this.pending.get(notebookUuid);
+    const p = perNotebook?.get(key);
+    if (!p || !perNotebook) return;
+    clearTimeout(p.timer);
+    perNotebook.delete(key);
+    this.sendBuilt(notebookUuid, key, p.build);
+  }
+
+  private sendBuilt(notebookUuid: string, key: string, build: () => D1Message | null): void {
+    this.lastSent.set(`${notebookUuid}/${key}`, Date.now());
+    const message = build();
+    if (message) this.send(notebookUuid, message);
+  }
+
+  private send(notebookUuid: string, message: D1Message, onlyClient?: string): number {
+    if (onlyClient) {
+      const version = this.version(notebookUuid);
+      this.notebook$.next({ notebookUuid, ...serialize(message, version), onlyClient });
+      return version;
+    }
+    const version = this.version(notebookUuid) + 1;
+    this.versions.set(notebookUuid, version);
+    const serialized = serialize(message, version);
+    let history = this.histories.get(notebookUuid);
+    if (!history) this.histories.set(notebookUuid, (history = new History()));
+    history.push(serialized);
+    this.notebook$.next({ notebookUuid, ...serialized });
+    return version;
   }
 }

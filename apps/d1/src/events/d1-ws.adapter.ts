@@ -1,0 +1,70 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServer } from 'ws';
+import { UpgradeRouter } from './upgrade-router';
+
+/** Whether a gateway path pattern such as `/notebooks/:uuid/ws/notebook` matches a request path. */
+export function matchesPattern(pattern: string, pathname: string): boolean {
+  const want = pattern.split('/');
+  const got = pathname.replace(/\/+$/, '').split('/');
+  if (want.length !== got.length) return false;
+  return want.every((seg, i) => (seg.startsWith(':') ? got[i].length > 0 : seg === got[i]));
+}
+
+function refuse(socket: Duplex, status: string, body: object): void {
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
+/**
+ * Nest's WsAdapter routes an upgrade only when the path equals a gateway's path exactly; d1's gateways live
+ * under per-notebook paths, so this one matches `:param` patterns, then offers the rest to the UpgradeRouter.
+ */
+export class D1WsAdapter extends WsAdapter {
+  constructor(private readonly app: INestApplicationContext) {
+    super(app);
+  }
+
+  protected override ensureHttpServerExists(
+    port: number,
+    httpServer = http.createServer(),
+  ): http.Server | undefined {
+    if (this.httpServersRegistry.has(port)) return undefined;
+    this.httpServersRegistry.set(port, httpServer);
+    httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.route(port, req, socket, head);
+      } catch {
+        refuse(socket, '400 Bad Request', {
+          error: 'BAD_REQUEST',
+          reason: 'Bad websocket request',
+          detail: null,
+        });
+      }
+    });
+    return httpServer;
+  }
+
+  private route(port: number, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const servers = (this.wsServersRegistry.get(port) ?? []) as unknown as Array<
+      WebSocketServer & { path: string }
+    >;
+    for (const wsServer of servers) {
+      if (matchesPattern(wsServer.path, pathname)) {
+        wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+        return;
+      }
+    }
+    if (this.app.get(UpgradeRouter).handle(req, socket, head)) return;
+    refuse(socket, '404 Not Found', {
+      error: 'NOT_FOUND',
+      reason: `No websocket at ${pathname}`,
+      detail: null,
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import { Inject, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import type { IncomingMessage } from 'node:http';
+import type { Subscription } from 'rxjs';
+import type WebSocket from 'ws';
+import { D1_CONFIG, D1Config } from '../app-config';
+import { AuthService } from '../auth/auth.service';
+import { NotebookEvents } from './notebook-events';
+import { CLOSE_POLICY, WsClient } from './ws-client';
+import { chooseProtocol, queryInt } from './ws-auth';
+import { WsHub, notebookUuidOf } from './ws-hub';
+
+/**
+ * /notebooks/{uuid}/ws/notebook: every change of one notebook, in the same order for every client.
+ * With `?since=V` a client first gets every message after V (or one notebook_snapshot), each with its version.
+ */
+@WebSocketGateway({ path: '/notebooks/:uuid/ws/notebook', handleProtocols: chooseProtocol })
+export class NotebookGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
+  readonly hub: WsHub;
+  private subscription: Subscription | null = null;
+
+  constructor(
+    private readonly events: NotebookEvents,
+    auth: AuthService,
+    @Inject(D1_CONFIG) config: D1Config,
+  ) {
+    this.hub = new WsHub(auth, config.wsMaxQueuedBytes);
+  }
+
+  onModuleInit(): void {
+    this.subscription = this.events.notebook$.subscribe((e) => {
+      for (const c of this.hub.clients(e.notebookUuid)) {
+        if (!e.onlyClient || e.onlyClient === c.id) c.send(c.versioned ? e.versioned : e.plain);
+      }
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  handleConnection(socket: WebSocket, req: IncomingMessage): void {
+    const since = queryInt(req, 'since');
+    const client = this.hub.admit(socket, req, since !== null);
+    if (!client) return;
+    const uuid = notebookUuidOf(req);
+    if (!this.events.notebooks.exists(uuid)) {
+      client.close(CLOSE_POLICY, `Notebook not found with uuid: ${uuid}`);
+      return;
+    }
+    if (since !== null) this.catchUp(client, uuid, since);
+    for (const m of this.events.notebooks.greeting(uuid)) client.send(JSON.stringify(m));
+    this.hub.subscribe(uuid, client);
+    socket.on('message', (data: WebSocket.RawData) =>
+      this.events.notebooks.command(uuid, client.id, data.toString()),
+    );
+  }
+
+  private catchUp(client: WsClient, uuid: string, since: number): void {
+    this.events.flush(uuid);
+    const missed = this.events.replay(uuid, since);
+    if (missed) {
+      for (const m of missed) client.send(m.versioned);
+      return;
+    }
+    const version = this.events.version(uuid);
+    const notebook = this.events.notebooks.snapshot(uuid);
+    client.send(JSON.stringify({ notebook_snapshot: { version, notebook }, version }));
+  }
+}
