@@ -36,7 +36,7 @@ describe('History', () => {
   });
 
   it('bounds bytes', () => {
-    const h = new History(1000, 100);
+    const h = new History(1000, 300);
     for (let v = 1; v <= 50; v++) h.push(serialize({ m: 'x'.repeat(20) }, v));
     expect(h.after(45, 50)?.length).toBe(5);
     expect(h.after(10, 50)).toBeNull();
