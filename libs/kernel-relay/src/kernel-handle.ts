@@ -76,18 +76,24 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
    * in arrival order; `done` settles when both execute_reply and the idle status have arrived.
    */
   execute(code: string, opts: ExecuteOptions, onMessage: (msg: RelayMessage) => void): Execution {
-    let future: Kernel.IShellFuture<KernelMessage.IExecuteRequestMsg, KernelMessage.IExecuteReplyMsg>;
+    let future: Kernel.IShellFuture;
     try {
-      future = this.conn.requestExecute(
-        {
+      const msg = KernelMessage.createMessage({
+        msgType: 'execute_request',
+        channel: 'shell',
+        username: this.conn.username,
+        session: this.conn.clientId,
+        msgId: opts.msgId,
+        content: {
           code,
           silent: opts.silent ?? false,
           store_history: opts.storeHistory ?? true,
+          user_expressions: {},
           allow_stdin: opts.allowStdin ?? true,
           stop_on_error: opts.stopOnError ?? true,
         },
-        true,
-      );
+      });
+      future = this.conn.sendShellMessage(msg, true, true);
     } catch (err) {
       throw translateError(err, `execute on kernel ${this.id}`);
     }
@@ -96,7 +102,7 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
     future.onStdin = relay;
     future.onReply = relay;
     const done = future.done.then(
-      (reply) => reply.content as unknown as ExecuteReply,
+      (reply) => (reply as KernelMessage.IExecuteReplyMsg).content as unknown as ExecuteReply,
       () => {
         throw new RelayError('dead', 'The kernel restarted or died before the execution finished');
       },
@@ -136,11 +142,18 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
     }
   }
 
-  /** Restarts the kernel (same id) and waits until it answers again. */
-  async restart(): Promise<void> {
+  /** Restarts the kernel (same id) and waits until the new kernel answers kernel_info. */
+  async restart(timeoutMs = 60_000): Promise<void> {
     try {
       await this.conn.restart();
-      await this.ready();
+      // `conn.info` stays resolved from the first start, so it says nothing about the new kernel; a fresh
+      // kernel_info reply does. Returning earlier leaves services' own kernel_info pending, and a second
+      // restart then cancels it and fails.
+      await withTimeout(
+        this.conn.requestKernelInfo(),
+        timeoutMs,
+        `kernel ${this.id} did not answer kernel_info`,
+      );
     } catch (err) {
       throw translateError(err, `restart kernel ${this.id}`);
     }

@@ -137,6 +137,8 @@ export class KernelRelay extends EventEmitter<{ status: [id: string, state: Kern
   async restart(id: string): Promise<void> {
     const h = this.handle(id);
     if (h) return h.restart();
+    // Jupyter Server answers 500, not 404, when restarting an unknown kernel: ask for the kernel first.
+    await this.model(id);
     await this.rest('POST', `api/kernels/${encodeURIComponent(id)}/restart`, {}, `restart kernel ${id}`);
   }
 
@@ -185,6 +187,8 @@ export class KernelRelay extends EventEmitter<{ status: [id: string, state: Kern
     if (res.status === 404) throw new RelayError('not_found', `${what}: not found`);
     if (!res.ok) {
       const text = await res.text().catch(() => '');
+      // Some handlers wrap their own 404 in a 500 (a kernel that vanished mid-request).
+      if (/Kernel does not exist/i.test(text)) throw new RelayError('not_found', `${what}: not found`);
       const kind = res.status >= 500 ? 'unavailable' : 'bad_request';
       throw new RelayError(kind, `${what}: kernel service answered ${res.status} ${firstLine(text)}`.trim());
     }

@@ -36,6 +36,8 @@ export interface ExecuteReply {
 
 /** Options for one `execute_request`. */
 export interface ExecuteOptions {
+  /** Use this msg_id for the request (lets a queue hand out the id before the request is sent). */
+  msgId?: string;
   silent?: boolean;
   storeHistory?: boolean;
   allowStdin?: boolean;

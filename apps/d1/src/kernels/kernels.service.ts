@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { KernelModelInfo, KernelRelay, RelayMessage } from '@d1/kernel-relay';
+import { KernelModelInfo, KernelRelay, RelayError, RelayMessage } from '@d1/kernel-relay';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { D1_CONFIG, D1Config } from '../app-config';
@@ -80,18 +80,19 @@ export class KernelsService implements OnApplicationBootstrap {
     return { idle: !busy, last_idle: this.lastIdle.toISOString().replace('Z', '') + '000' };
   }
 
-  /** Whether a kernel exists and is not dead. */
+  /** Whether a kernel exists and is not dead; an unreachable kernel service is a 503, not "dead". */
   async isAlive(id: string): Promise<{ kernel_is_alive: boolean; kernel_id: string }> {
-    const kernelId = this.resolve(id);
     try {
-      const model = await this.relay.model(kernelId);
+      const model = await this.relay.model(this.resolve(id));
       return { kernel_is_alive: model.execution_state !== 'dead', kernel_id: id };
-    } catch {
-      return { kernel_is_alive: false, kernel_id: id };
+    } catch (err) {
+      if (err instanceof RelayError && err.kind === 'not_found')
+        return { kernel_is_alive: false, kernel_id: id };
+      throw err;
     }
   }
 
-  /** Starts a headless kernel. */
+  /** Starts a headless kernel; an unknown spec is a 400 naming the available ones. */
   async start(name?: string): Promise<KernelModelInfo> {
     const spec = name ?? (await this.defaultSpecName());
     const { kernelspecs } = await this.relay.specs();
@@ -108,23 +109,23 @@ export class KernelsService implements OnApplicationBootstrap {
   }
 
   /** One running kernel; 404 if unknown. */
-  async get(id: string): Promise<KernelModelInfo> {
-    return this.relay.model(this.resolve(id));
+  get(id: string): Promise<KernelModelInfo> {
+    return this.onKernel(id, (k) => this.relay.model(k));
   }
 
   /** Shuts a kernel down (no notebook state touched). */
-  async shutdown(id: string): Promise<void> {
-    await this.relay.shutdown(this.resolve(id));
+  shutdown(id: string): Promise<void> {
+    return this.onKernel(id, (k) => this.relay.shutdown(k));
   }
 
   /** Restarts a kernel (no notebook state touched). */
-  async restart(id: string): Promise<void> {
-    await this.relay.restart(this.resolve(id));
+  restart(id: string): Promise<void> {
+    return this.onKernel(id, (k) => this.relay.restart(k));
   }
 
   /** Interrupts a kernel. */
-  async interrupt(id: string): Promise<void> {
-    await this.relay.interrupt(this.resolve(id));
+  interrupt(id: string): Promise<void> {
+    return this.onKernel(id, (k) => this.relay.interrupt(k));
   }
 
   /**
@@ -132,11 +133,19 @@ export class KernelsService implements OnApplicationBootstrap {
    * execute_reply and the idle status arrived.
    */
   async execute(id: string, code: string, emit: (msg: RelayMessage) => void): Promise<void> {
-    const handle = await this.relay.attach(this.resolve(id)).catch((err) => {
-      throw err?.kind === 'not_found' ? notFound(`Kernel not found: ${id}`) : err;
-    });
+    const handle = await this.onKernel(id, (k) => this.relay.attach(k));
     const execution = handle.execute(code, { storeHistory: true, allowStdin: false }, emit);
     await execution.done;
+  }
+
+  /** Runs `op` on the kernel an id names; the relay's "not found" becomes a 404 naming the id the client gave. */
+  private async onKernel<T>(id: string, op: (kernelId: string) => Promise<T>): Promise<T> {
+    try {
+      return await op(this.resolve(id));
+    } catch (err) {
+      if (err instanceof RelayError && err.kind === 'not_found') throw notFound(`Kernel not found: ${id}`);
+      throw err;
+    }
   }
 
   private localResourceDirs(): Promise<Record<string, string>> {
