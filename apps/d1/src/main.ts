@@ -18,8 +18,6 @@ function nestLevels(level: LogLevel): NestLogLevel[] {
 function routeConsole(): void {
   const logger = new Logger('Kernels');
   console.debug = (...args: unknown[]) => logger.debug(args.map(String).join(' '));
-  console.log = (...args: unknown[]) => logger.log(args.map(String).join(' '));
-  console.warn = (...args: unknown[]) => logger.warn(args.map(String).join(' '));
 }
 
 /** JSON bodies may be empty (GET-style actions sent as POST); other content types arrive as text. */

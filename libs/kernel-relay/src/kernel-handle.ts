@@ -210,6 +210,7 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new RelayError('timeout', `${what} within ${ms} ms`)), ms);
+    timer.unref();
   });
   try {
     return await Promise.race([p, timeout]);

@@ -1,5 +1,10 @@
 import { Get, Post } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import {
+  HTTP_CODE_METADATA,
+  METHOD_METADATA,
+  PATH_METADATA,
+  ROUTE_ARGS_METADATA,
+} from '@nestjs/common/constants';
 
 /**
  * d1 exposes many state-changing actions as GET; its clients keep using GET while new clients should POST.
@@ -21,6 +26,9 @@ export function GetOrPost(path?: string): MethodDecorator {
     for (const k of Reflect.getMetadataKeys(target, key)) {
       Reflect.defineMetadata(k, Reflect.getMetadata(k, target, key), target, aliasKey);
     }
+    // Nest answers POST with 201 by default; the alias must answer like the GET it stands for.
+    if (!Reflect.hasMetadata(HTTP_CODE_METADATA, alias))
+      Reflect.defineMetadata(HTTP_CODE_METADATA, 200, alias);
     const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, target.constructor, key);
     if (args) Reflect.defineMetadata(ROUTE_ARGS_METADATA, args, target.constructor, aliasKey);
     const aliasDescriptor: PropertyDescriptor = {

@@ -1,0 +1,246 @@
+import type { ExecuteReply, KernelHandle, RelayMessage } from '@d1/kernel-relay';
+import type { NotebookModel, Output } from '@d1/notebook';
+import { randomUUID } from 'node:crypto';
+import type { D1Message } from '../events/notebook-events';
+
+/** What a notebook's execution queue needs from its surroundings. */
+export interface QueueHost {
+  readonly model: NotebookModel;
+  kernel(): KernelHandle | null;
+  /** Broadcasts a message to the notebook's clients (after any held-back output). */
+  emit(message: D1Message): void;
+  /** Broadcasts a cell's current state; output bursts may be merged. */
+  cellChanged(cellId: string, coalesce: boolean): void;
+  /** A cell's execute_request is about to go to the kernel with this msg_id. */
+  sent(msgId: string, cellId: string): void;
+  /** A cell finished (reached idle): save, refresh variables. */
+  finished(cellId: string): void;
+}
+
+/** An input() the kernel is waiting for. */
+export interface PendingInput {
+  cell_id: string;
+  prompt: string;
+  password: boolean;
+  message_id: string;
+  parentHeader: Record<string, unknown>;
+}
+
+interface Running {
+  cellId: string;
+  msgId: string;
+  executionCount: number | null;
+}
+
+const OUTPUT_TYPES = new Set([
+  'stream',
+  'display_data',
+  'execute_result',
+  'error',
+  'clear_output',
+  'update_display_data',
+]);
+
+/** The error output a cell gets when its kernel died under it. */
+export function deadKernelOutput(): Output {
+  return {
+    output_type: 'error',
+    ename: 'DeadKernelError',
+    evalue: 'The kernel died while this cell was queued or running; it has been restarted.',
+    traceback: ['DeadKernelError: the kernel died; it has been restarted.'],
+  } as Output;
+}
+
+/**
+ * The server-side execution queue of one notebook: cells wait as `pending` until they reach the kernel,
+ * run one at a time, and an error (or an interrupt) aborts the cells still waiting, as ipykernel does.
+ */
+export class ExecutionQueue {
+  private queue: Array<{ cellId: string; msgId: string }> = [];
+  private running: Running | null = null;
+  private input: PendingInput | null = null;
+
+  constructor(private readonly host: QueueHost) {}
+
+  /** The cell running now, if any. */
+  get current(): string | null {
+    return this.running?.cellId ?? null;
+  }
+
+  /** Cells waiting, in order. */
+  get waiting(): string[] {
+    return this.queue.map((q) => q.cellId);
+  }
+
+  /** The input() prompt the kernel is waiting on, if any. */
+  get pendingInput(): PendingInput | null {
+    return this.input;
+  }
+
+  /** Whether any cell is queued or running. */
+  get busy(): boolean {
+    return this.running !== null || this.queue.length > 0;
+  }
+
+  /** Queues a cell: outputs cleared, state pending; returns the msg_id its execute_request will carry. */
+  enqueue(cellId: string): string {
+    const msgId = randomUUID();
+    const model = this.host.model;
+    model.startExecution(cellId);
+    model.setExecutionState(cellId, 'pending');
+    this.host.cellChanged(cellId, false);
+    this.host.emit({ cell_execution_request: { cell_id: cellId, message_id: msgId } });
+    this.queue.push({ cellId, msgId });
+    this.pump();
+    return msgId;
+  }
+
+  /** Removes a queued (not yet running) cell; false when it is not waiting. */
+  cancel(cellId: string): boolean {
+    const i = this.queue.findIndex((q) => q.cellId === cellId);
+    if (i < 0) return false;
+    const [entry] = this.queue.splice(i, 1);
+    this.abort(entry, null);
+    return true;
+  }
+
+  /** Aborts every waiting cell (their replies say `aborted`), optionally giving each an error output. */
+  abortWaiting(output: Output | null = null): void {
+    const waiting = this.queue;
+    this.queue = [];
+    for (const entry of waiting) this.abort(entry, output);
+  }
+
+  /** The running cell's kernel went away (death or restart): end it, with `output` when it died. */
+  failRunning(output: Output | null): void {
+    const running = this.running;
+    if (!running) return;
+    this.running = null;
+    this.input = null;
+    if (output && this.host.model.hasCell(running.cellId))
+      this.host.model.appendOutput(running.cellId, output);
+    this.settle(running.cellId);
+  }
+
+  /** Answers the pending input(); false when none is pending. */
+  answerInput(value: string): boolean {
+    const pending = this.input;
+    const kernel = this.host.kernel();
+    if (!pending || !kernel) return false;
+    this.input = null;
+    kernel.sendInput(value, pending.parentHeader);
+    return true;
+  }
+
+  /** Forgets a pending input() (after an interrupt the kernel no longer waits for it). */
+  dropInput(): void {
+    this.input = null;
+  }
+
+  /** Sends the next waiting cell to the kernel when nothing runs. */
+  pump(): void {
+    const kernel = this.host.kernel();
+    if (this.running || this.queue.length === 0 || !kernel) return;
+    const next = this.queue.shift()!;
+    if (!this.host.model.hasCell(next.cellId)) return this.pump();
+    const running: Running = { cellId: next.cellId, msgId: next.msgId, executionCount: null };
+    this.running = running;
+    const source = this.host.model.getCell(next.cellId).source as string;
+    this.host.sent(next.msgId, next.cellId);
+    try {
+      const execution = kernel.execute(source, { msgId: next.msgId }, (m) => this.onMessage(running, m));
+      execution.done.then(
+        () => this.onDone(running),
+        () => undefined, // the kernel restarted or died: failRunning() ends the cell
+      );
+    } catch {
+      this.running = null;
+      this.abort(next, null);
+      this.pump();
+    }
+  }
+
+  private onMessage(run: Running, msg: RelayMessage): void {
+    if (this.running !== run) return;
+    const type = msg.header.msg_type;
+    const model = this.host.model;
+    if (!model.hasCell(run.cellId)) return;
+    if (type === 'status' && msg.content.execution_state === 'busy') {
+      model.setExecutionState(run.cellId, 'busy');
+      this.host.cellChanged(run.cellId, false);
+    } else if (type === 'execute_input') {
+      run.executionCount = (msg.content.execution_count as number | undefined) ?? null;
+      this.host.emit({ cell_execution_input: { content: msg.content, parent_id: run.msgId } });
+    } else if (OUTPUT_TYPES.has(type)) {
+      for (const id of model.applyMessage(run.cellId, msg as never)) this.host.cellChanged(id, true);
+    } else if (type === 'input_request') {
+      this.onInputRequest(run, msg);
+    } else if (type === 'execute_reply') {
+      this.onReply(run, msg.content as unknown as ExecuteReply);
+    }
+  }
+
+  private onInputRequest(run: Running, msg: RelayMessage): void {
+    this.input = {
+      cell_id: run.cellId,
+      prompt: String(msg.content.prompt ?? ''),
+      password: msg.content.password === true,
+      message_id: msg.header.msg_id,
+      parentHeader: msg.parent_header,
+    };
+    const { parentHeader: _omit, ...shown } = this.input;
+    this.host.emit({ input_request: shown });
+  }
+
+  private onReply(run: Running, reply: ExecuteReply): void {
+    this.host.emit({
+      cell_execution_reply: {
+        cell_id: run.cellId,
+        execution_count: reply.execution_count ?? null,
+        status: reply.status,
+        parent_id: run.msgId,
+      },
+    });
+    if (reply.status === 'ok') {
+      for (const p of reply.payload ?? []) {
+        if (p.source === 'page') {
+          this.host.emit({ payload_page: { data: p.data, start: p.start ?? null, message_id: run.msgId } });
+        }
+      }
+    } else {
+      this.abortWaiting();
+    }
+  }
+
+  private onDone(run: Running): void {
+    if (this.running !== run) return;
+    this.running = null;
+    if (this.input?.cell_id === run.cellId) this.input = null;
+    if (this.host.model.hasCell(run.cellId)) {
+      this.host.model.setExecutionCount(run.cellId, run.executionCount);
+      this.settle(run.cellId);
+    }
+    this.pump();
+  }
+
+  private settle(cellId: string): void {
+    if (!this.host.model.hasCell(cellId)) return;
+    this.host.model.setExecutionState(cellId, 'idle');
+    this.host.cellChanged(cellId, false);
+    this.host.finished(cellId);
+  }
+
+  private abort(entry: { cellId: string; msgId: string }, output: Output | null): void {
+    if (!this.host.model.hasCell(entry.cellId)) return;
+    this.host.emit({
+      cell_execution_reply: {
+        cell_id: entry.cellId,
+        execution_count: null,
+        status: 'aborted',
+        parent_id: entry.msgId,
+      },
+    });
+    if (output) this.host.model.appendOutput(entry.cellId, output);
+    this.settle(entry.cellId);
+  }
+}

@@ -1,0 +1,137 @@
+import { Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Read, Write } from '../auth/access.decorator';
+import { GetOrPost } from '../common/get-or-post.decorator';
+import { CellsService } from './cells.service';
+import {
+  CodeBody,
+  CompleteBody,
+  DirectoryQuery,
+  ExecuteAllQuery,
+  InputBody,
+  VarPageQuery,
+} from './execution.dto';
+import { ExecutionService } from './execution.service';
+import { NotebookSession } from './notebook-session.service';
+import { D1Body, D1Query, PatchCellBody, UuidPipe } from './notebooks.dto';
+
+/** d1's execution and kernel routes under /notebooks/{uuid}, plus cancel and input. */
+@ApiTags('execution')
+@Controller('notebooks/:uuid')
+export class ExecutionController {
+  constructor(
+    private readonly execution: ExecutionService,
+    private readonly session: NotebookSession,
+    private readonly cells: CellsService,
+  ) {}
+
+  @GetOrPost('cells/:cell_uuid/execute')
+  @Write()
+  execute(@Param('uuid', UuidPipe) uuid: string, @Param('cell_uuid', UuidPipe) cell: string) {
+    return { kernel_message: this.execution.execute(uuid, cell) };
+  }
+
+  @Patch('cells/:cell_uuid/execute')
+  @Write()
+  patchAndExecute(
+    @Param('uuid', UuidPipe) uuid: string,
+    @Param('cell_uuid', UuidPipe) cell: string,
+    @D1Body(PatchCellBody) body: PatchCellBody,
+  ) {
+    const updated = this.cells.patch(uuid, cell, body);
+    return { cell: updated, patch: null, kernel_message: this.execution.execute(uuid, cell) };
+  }
+
+  @Post('cells/:cell_uuid/cancel')
+  @Write()
+  @HttpCode(204)
+  cancel(@Param('uuid', UuidPipe) uuid: string, @Param('cell_uuid', UuidPipe) cell: string): void {
+    this.execution.cancel(uuid, cell);
+  }
+
+  @GetOrPost('execute_all')
+  @Write()
+  executeAll(@Param('uuid', UuidPipe) uuid: string, @D1Query(ExecuteAllQuery) q: ExecuteAllQuery) {
+    return { kernel_messages: this.execution.executeAll(uuid, q.above_position, q.below_position) };
+  }
+
+  @GetOrPost('interrupt_kernel')
+  @Write()
+  @HttpCode(204)
+  async interrupt(@Param('uuid', UuidPipe) uuid: string): Promise<void> {
+    await this.execution.interrupt(uuid);
+  }
+
+  @GetOrPost('restart_kernel')
+  @Write()
+  @HttpCode(204)
+  async restart(@Param('uuid', UuidPipe) uuid: string): Promise<void> {
+    await this.execution.restart(uuid);
+  }
+
+  @GetOrPost('restart_kernel_and_clear_output')
+  @Write()
+  @HttpCode(204)
+  async restartAndClear(@Param('uuid', UuidPipe) uuid: string): Promise<void> {
+    await this.execution.restart(uuid, { clear: true });
+  }
+
+  @GetOrPost('restart_kernel_and_execute_all')
+  @Write()
+  async restartAndRunAll(@Param('uuid', UuidPipe) uuid: string) {
+    return { kernel_messages: await this.execution.restart(uuid, { runAll: true }) };
+  }
+
+  @Post('scratch_execute')
+  @Write()
+  scratch(@Param('uuid', UuidPipe) uuid: string, @D1Body(CodeBody) body: CodeBody) {
+    return { kernel_message: this.execution.scratch(uuid, body.code) };
+  }
+
+  @Post('complete')
+  @Write()
+  complete(@Param('uuid', UuidPipe) uuid: string, @D1Body(CompleteBody) body: CompleteBody) {
+    return { kernel_message: this.session.complete(uuid, body.code, body.cursor_position) };
+  }
+
+  @Post('history')
+  @Read()
+  history(@Param('uuid', UuidPipe) uuid: string) {
+    return { kernel_message: this.session.history(uuid) };
+  }
+
+  @Patch('change_working_directory')
+  @Write()
+  async chdir(@Param('uuid', UuidPipe) uuid: string, @D1Query(DirectoryQuery) q: DirectoryQuery) {
+    return { kernel_message: await this.session.changeWorkingDirectory(uuid, q.directory) };
+  }
+
+  @Post('input')
+  @Write()
+  @HttpCode(204)
+  input(@Param('uuid', UuidPipe) uuid: string, @D1Body(InputBody) body: InputBody): void {
+    this.execution.input(uuid, body.value);
+  }
+
+  @Get('vars')
+  @Write()
+  vars(@Param('uuid', UuidPipe) uuid: string) {
+    return { vars: this.session.vars(uuid) };
+  }
+
+  @Get('vars/:name')
+  @Write()
+  async variable(
+    @Param('uuid', UuidPipe) uuid: string,
+    @Param('name') name: string,
+    @D1Query(VarPageQuery) q: VarPageQuery,
+  ) {
+    return { single_var: await this.session.variable(uuid, name, q.page ?? 0, q.page_size ?? -1) };
+  }
+
+  @Get('input')
+  @Read()
+  pendingInput(@Param('uuid', UuidPipe) uuid: string) {
+    return { input_request: this.execution.pendingInput(uuid) };
+  }
+}

@@ -1,0 +1,166 @@
+import { Logger } from '@nestjs/common';
+import type { KernelHandle, KernelState, RelayMessage } from '@d1/kernel-relay';
+import type { NotebookEvents } from '../events/notebook-events';
+import { ExecutionQueue, deadKernelOutput } from './execution-queue';
+import { runHidden } from './hidden-execution';
+import { KernelVariable, parseEnv, pythonIntrospection, stateCode } from './kernel-snippets';
+import type { OpenNotebook } from './open-notebook';
+
+/** How the runtime reaches the rest of d1. */
+export interface RuntimeDeps {
+  events: NotebookEvents;
+  markChanged(nb: OpenNotebook): void;
+  replaceKernel(nb: OpenNotebook): Promise<void>;
+  announce(nb: OpenNotebook, state: 'dead' | 'restarting' | 'idle'): void;
+  workingDirectoryChanged(nb: OpenNotebook, cwd: string): void;
+}
+
+const VARS_DELAY_MS = 30;
+
+/**
+ * Everything that runs in one open notebook: its execution queue, the watch over its kernel (death,
+ * restarts), the raw message feed, and the variables refreshed after executions.
+ */
+export class NotebookRuntime {
+  private readonly logger = new Logger('Execution');
+  readonly queue: ExecutionQueue;
+  vars: KernelVariable[] = [];
+  /** Set while d1 itself restarts the kernel, so the restart is not taken for a death. */
+  restarting = false;
+  private watched: KernelHandle | null = null;
+  private readonly cellOfMsg = new Map<string, string>();
+  private varsTimer: NodeJS.Timeout | null = null;
+  private loaded = new WeakSet<KernelHandle>();
+
+  constructor(
+    readonly nb: OpenNotebook,
+    private readonly deps: RuntimeDeps,
+  ) {
+    this.queue = new ExecutionQueue({
+      model: nb.model,
+      kernel: () =>
+        nb.kernel && !nb.kernel.isDisposed && nb.kernel.status !== 'restarting' ? nb.kernel : null,
+      emit: (message) => deps.events.emit(nb.uuid, message),
+      cellChanged: (cellId, coalesce) => this.cellChanged(cellId, coalesce),
+      sent: (msgId, cellId) => this.track(msgId, cellId),
+      finished: () => this.finished(),
+    });
+  }
+
+  /** Remembers which cell a request belongs to, for the raw stream. */
+  track(msgId: string, cellId: string): void {
+    this.cellOfMsg.set(msgId, cellId);
+    if (this.cellOfMsg.size > 10_000) this.cellOfMsg.delete(this.cellOfMsg.keys().next().value as string);
+  }
+
+  /** Starts watching a (new) kernel handle: status changes, raw messages. */
+  watch(handle: KernelHandle): void {
+    if (this.watched === handle) return;
+    if (this.watched) {
+      // The old kernel is gone: whatever ran or waited there ends with an error.
+      this.queue.failRunning(deadKernelOutput());
+      this.queue.abortWaiting(deadKernelOutput());
+    }
+    this.watched = handle;
+    handle.on('status', (state) => this.onStatus(handle, state));
+    handle.on('message', (msg) => this.onRaw(msg));
+    this.queue.pump();
+  }
+
+  /** Asks for a variables refresh shortly, unless cells are still waiting. */
+  finished(): void {
+    this.deps.markChanged(this.nb);
+    if (this.varsTimer) clearTimeout(this.varsTimer);
+    this.varsTimer = setTimeout(() => void this.refreshState(), VARS_DELAY_MS);
+  }
+
+  /** Loads the introspection helper into a Python kernel once per kernel process. */
+  async prepare(kernel: KernelHandle): Promise<boolean> {
+    if (this.language() !== 'python') return true;
+    if (this.loaded.has(kernel)) return true;
+    await runHidden(kernel, pythonIntrospection());
+    this.loaded.add(kernel);
+    return true;
+  }
+
+  /** The notebook's kernel language, lower-case. */
+  language(): string {
+    return (this.nb.kernelspec.language ?? '').toLowerCase();
+  }
+
+  /** Forgets per-kernel state after a restart (the helper must be loaded again). */
+  kernelRestarted(kernel: KernelHandle): void {
+    this.loaded.delete(kernel);
+  }
+
+  private cellChanged(cellId: string, coalesce: boolean): void {
+    const { events } = this.deps;
+    const model = this.nb.model;
+    if (!coalesce) {
+      if (model.hasCell(cellId)) events.emit(this.nb.uuid, { cell_update: [model.getCell(cellId)] });
+      return;
+    }
+    events.emitCoalesced(this.nb.uuid, cellId, () =>
+      model.hasCell(cellId) ? { cell_update: [model.getCell(cellId)] } : null,
+    );
+  }
+
+  private onStatus(handle: KernelHandle, state: KernelState): void {
+    if (handle !== this.nb.kernel) return;
+    if (state === 'restarting' && !this.restarting) {
+      this.logger.warn(`kernel of notebook ${this.nb.uuid} died; the kernel service is restarting it`);
+      this.loaded.delete(handle);
+      this.deps.announce(this.nb, 'dead');
+      this.deps.announce(this.nb, 'restarting');
+      this.queue.failRunning(deadKernelOutput());
+      this.queue.abortWaiting(deadKernelOutput());
+      void handle.ready().then(
+        () => {
+          this.deps.announce(this.nb, 'idle');
+          this.queue.pump();
+        },
+        () => undefined,
+      );
+    } else if (state === 'dead' && !this.nb.closed) {
+      this.loaded.delete(handle);
+      this.queue.failRunning(deadKernelOutput());
+      this.queue.abortWaiting(deadKernelOutput());
+      void this.deps.replaceKernel(this.nb);
+    }
+  }
+
+  private onRaw(msg: RelayMessage): void {
+    const parent = msg.parent_header?.msg_id;
+    const cellId = (parent && this.cellOfMsg.get(parent)) ?? null;
+    const metadata = { ...msg.metadata, jupyter_d1: { cell_uuid: cellId } };
+    this.deps.events.emitStream(this.nb.uuid, { ...msg, metadata, cell_uuid: cellId });
+  }
+
+  private async refreshState(): Promise<void> {
+    this.varsTimer = null;
+    const kernel = this.nb.kernel;
+    const code = stateCode(this.language());
+    if (!kernel || this.queue.busy || this.nb.closed) return;
+    if (!code) {
+      this.deps.events.emit(this.nb.uuid, { vars: [] });
+      return;
+    }
+    try {
+      await this.prepare(kernel);
+      const out = await runHidden(kernel, code, 10_000);
+      const parsed =
+        this.language() === 'python'
+          ? (JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+              cwd: string | null;
+              vars: KernelVariable[];
+            })
+          : parseEnv(out);
+      this.vars = parsed.vars ?? [];
+      if (parsed.cwd && parsed.cwd !== this.nb.workingDirectory)
+        this.deps.workingDirectoryChanged(this.nb, parsed.cwd);
+      this.deps.events.emit(this.nb.uuid, { vars: this.vars });
+    } catch (err) {
+      this.logger.debug(`variables of notebook ${this.nb.uuid} not refreshed: ${(err as Error).message}`);
+    }
+  }
+}

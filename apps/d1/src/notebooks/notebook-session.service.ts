@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { promises as fsp } from 'node:fs';
+import { D1_CONFIG, D1Config } from '../app-config';
+import { notFound } from '../common/errors';
+import { ExecutionService } from './execution.service';
+import { runHidden } from './hidden-execution';
+import { KernelRequests } from './kernel-requests';
+import { KernelVariable, varCode } from './kernel-snippets';
+import { NotebooksService } from './notebooks.service';
+import { confine } from './paths';
+
+const DEFAULT_PAGE_SIZE = 50;
+
+/** Kernel conversations about a notebook that are not cell runs: completion, history, workdir, variables. */
+@Injectable()
+export class NotebookSession {
+  constructor(
+    @Inject(D1_CONFIG) private readonly config: D1Config,
+    private readonly notebooks: NotebooksService,
+    private readonly execution: ExecutionService,
+    private readonly requests: KernelRequests,
+  ) {}
+
+  /** POST complete: the reply goes to every client as `complete_reply`. */
+  complete(uuid: string, code: string, cursor?: number): { message_id: string } {
+    return this.requests.complete(this.notebooks.get(uuid), code, cursor);
+  }
+
+  /** POST history: the reply goes out as `history_reply`. */
+  history(uuid: string): { message_id: string } {
+    return this.requests.history(this.notebooks.get(uuid));
+  }
+
+  /** PATCH change_working_directory: the directory must exist inside the root dir. */
+  async changeWorkingDirectory(uuid: string, directory: string): Promise<{ message_id: string }> {
+    const nb = this.notebooks.get(uuid);
+    const dir = await confine(this.config.rootDir, directory);
+    const stat = await fsp.stat(dir).catch(() => null);
+    if (!stat?.isDirectory()) throw notFound('Directory does not exist');
+    return this.requests.chdir(nb, this.execution.runtime(nb), dir);
+  }
+
+  /** GET vars: the list refreshed after the last execution. */
+  vars(uuid: string): KernelVariable[] {
+    return this.execution.runtime(this.notebooks.get(uuid)).vars;
+  }
+
+  /** GET vars/{name}: one variable with a page of its rows (Python kernels). */
+  async variable(uuid: string, name: string, page = 0, pageSize = -1): Promise<KernelVariable> {
+    const nb = this.notebooks.get(uuid);
+    const rt = this.execution.runtime(nb);
+    const kernel = this.execution.kernelOf(nb);
+    if (rt.language() !== 'python') {
+      const found = rt.vars.find((v) => v.name === name);
+      if (!found) throw notFound(`Variable ${name} not found`);
+      return found;
+    }
+    const size = pageSize === -1 ? DEFAULT_PAGE_SIZE : pageSize;
+    await rt.prepare(kernel);
+    const out = await runHidden(kernel, varCode(name, page, size), 30_000);
+    const parsed = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+      missing?: boolean;
+      var?: KernelVariable;
+    };
+    if (parsed.missing || !parsed.var) throw notFound(`Variable ${name} not found`);
+    return parsed.var;
+  }
+}

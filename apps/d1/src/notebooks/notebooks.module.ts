@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { KernelsModule } from '../kernels/kernels.module';
+import { ServerModule } from '../server/server.module';
+import { CellsController } from './cells.controller';
+import { CellsService } from './cells.service';
+import { ExecutionController } from './execution.controller';
+import { ExecutionService } from './execution.service';
+import { KernelRequests } from './kernel-requests';
+import { NotebookSession } from './notebook-session.service';
+import { NotebookKernels } from './notebook-kernels';
+import { NotebooksController } from './notebooks.controller';
+import { NotebooksService } from './notebooks.service';
+
+/** Open notebooks, their cells, kernels and files. */
+@Module({
+  imports: [KernelsModule, ServerModule],
+  controllers: [NotebooksController, CellsController, ExecutionController],
+  providers: [NotebooksService, CellsService, NotebookKernels, ExecutionService, KernelRequests, NotebookSession],
+  exports: [NotebooksService],
+})
+export class NotebooksModule {}
