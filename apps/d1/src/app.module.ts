@@ -7,6 +7,7 @@ import { ErrorFilter } from './common/error.filter';
 import { makeValidationPipe } from './common/validation';
 import { EventsModule } from './events/events.module';
 import { KernelsModule } from './kernels/kernels.module';
+import { NotebooksModule } from './notebooks/notebooks.module';
 import { ServerModule } from './server/server.module';
 
 @Global()
@@ -27,7 +28,14 @@ export class AppModule {
   static forRoot(config: D1Config): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), AuthModule, EventsModule, ServerModule, KernelsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        AuthModule,
+        EventsModule,
+        ServerModule,
+        KernelsModule,
+        NotebooksModule,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useFactory: makeValidationPipe },

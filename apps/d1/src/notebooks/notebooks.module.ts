@@ -15,7 +15,14 @@ import { NotebooksService } from './notebooks.service';
 @Module({
   imports: [KernelsModule, ServerModule],
   controllers: [NotebooksController, CellsController, ExecutionController],
-  providers: [NotebooksService, CellsService, NotebookKernels, ExecutionService, KernelRequests, NotebookSession],
+  providers: [
+    NotebooksService,
+    CellsService,
+    NotebookKernels,
+    ExecutionService,
+    KernelRequests,
+    NotebookSession,
+  ],
   exports: [NotebooksService],
 })
 export class NotebooksModule {}

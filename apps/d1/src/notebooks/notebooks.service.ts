@@ -1,0 +1,315 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { type JsonObject, type NotebookJson, NotebookModel, parseNotebook } from '@d1/notebook';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { Subject, Subscription } from 'rxjs';
+import { D1_CONFIG, D1Config } from '../app-config';
+import { badRequest, notebookNotFound } from '../common/errors';
+import { NotebookEvents } from '../events/notebook-events';
+import { KernelsService } from '../kernels/kernels.service';
+import { JupyterService } from '../server/jupyter.service';
+import { Debouncer } from './autosave';
+import { checkTarget, chooseWorkingDirectory, fileTarget } from './locations';
+import { atomicWrite, parseNotebookText, readNotebookFile, serializeNotebook } from './notebook-files';
+import { KernelChange, NotebookKernels } from './notebook-kernels';
+import type { OpenNotebook } from './open-notebook';
+import { confine, notebookName, relativeToRoot } from './paths';
+import type {
+  CreateQuery,
+  FileTargetQuery,
+  OpenOptionsQuery,
+  OpenQuery,
+  RenameQuery,
+  SaveAsQuery,
+  UploadAndOpenQuery,
+} from './notebooks.dto';
+
+interface RegisterOptions {
+  path: string | null;
+  autosave: boolean;
+  kspecName?: string;
+  workingDirectory?: string;
+}
+
+/**
+ * Owns the open notebooks: opening (from files, uploads or nothing), closing, saving under other names, the
+ * per-notebook kernel and the debounced atomic autosave. The execution layer uses `get()`, `markChanged()`,
+ * `setWorkingDirectory()`, `replaceKernel()`, `kernelChanged$` and `closed$`.
+ */
+@Injectable()
+export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Notebooks');
+  private readonly notebooks = new Map<string, OpenNotebook>();
+  private readonly opening = new Map<string, Promise<OpenNotebook>>();
+  private restartSubscription: Subscription | null = null;
+  /** Emits the uuid of every notebook just closed (its kernel is being shut down). */
+  readonly closed$ = new Subject<string>();
+
+  constructor(
+    @Inject(D1_CONFIG) private readonly config: D1Config,
+    private readonly events: NotebookEvents,
+    private readonly kernels: NotebookKernels,
+    private readonly kernelsService: KernelsService,
+    private readonly jupyter: JupyterService,
+  ) {}
+
+  /** Emits `{notebookUuid, handle}` whenever a notebook's kernel handle is created or replaced. */
+  get kernelChanged$(): Subject<KernelChange> {
+    return this.kernels.kernelChanged$;
+  }
+
+  onModuleInit(): void {
+    this.kernelsService.registerResolver((id) => this.notebooks.get(id.toLowerCase())?.kernel?.id);
+    this.restartSubscription = this.jupyter.restarted$.subscribe(() => {
+      for (const nb of this.notebooks.values()) void this.kernels.replace(nb);
+    });
+  }
+
+  /** Writes every pending change before the process goes. */
+  async onApplicationShutdown(): Promise<void> {
+    this.restartSubscription?.unsubscribe();
+    await Promise.all([...this.notebooks.values()].map((nb) => nb.saver.flush()));
+  }
+
+  /** The open notebook with this uuid, or undefined. */
+  find(uuid: string): OpenNotebook | undefined {
+    return this.notebooks.get(uuid.toLowerCase());
+  }
+
+  /** The open notebook with this uuid; 404 NOTEBOOK_NOT_FOUND otherwise. */
+  get(uuid: string): OpenNotebook {
+    const nb = this.find(uuid);
+    if (!nb) throw notebookNotFound(uuid);
+    return nb;
+  }
+
+  /** Every open notebook, in open order. */
+  all(): OpenNotebook[] {
+    return [...this.notebooks.values()];
+  }
+
+  /** Records that a notebook changed: its file is written after the debounce (never with autosave off). */
+  markChanged(nb: OpenNotebook | string): void {
+    const notebook = typeof nb === 'string' ? this.get(nb) : nb;
+    if (notebook.autosave && notebook.path && !notebook.closed) notebook.saver.schedule();
+  }
+
+  /** Records a new working directory (inside the root), broadcasts `metadata` and autosaves. */
+  setWorkingDirectory(nb: OpenNotebook, dir: string): void {
+    nb.workingDirectory = dir;
+    this.writeMetadata(nb);
+    this.events.emit(nb.uuid, { metadata: nb.model.metadata });
+    this.markChanged(nb);
+  }
+
+  /** Gives a notebook a fresh kernel (its clients see `kernel_status` restarting, then idle). */
+  replaceKernel(uuid: string): Promise<void> {
+    return this.kernels.replace(this.get(uuid));
+  }
+
+  /** GET /notebooks. */
+  list(): NotebookJson[] {
+    return this.all().map((nb) => nb.model.toJson());
+  }
+
+  /** GET /notebooks/{uuid}: the notebook with the version its websocket messages have reached. */
+  read(uuid: string): { notebook: NotebookJson; version: number } {
+    const nb = this.get(uuid);
+    return { notebook: nb.model.toJson(), version: this.events.version(nb.uuid) };
+  }
+
+  /** POST /notebooks/upload: writes a notebook with a new uuid; returns its path relative to the root. */
+  async upload(body: unknown, q: FileTargetQuery): Promise<string> {
+    const file = await fileTarget(this.config.rootDir, q.filename, q.directory);
+    await checkTarget(file, false);
+    const model = NotebookModel.parse(bodyJson(body), {
+      newUuid: true,
+      maxOutputBytes: this.config.maxOutputBytes,
+    });
+    const d1 = { ...d1Metadata(model.metadata), uuid: model.uuid, name: notebookName(file), path: file };
+    model.setMetadata({ ...model.metadata, jupyter_d1: d1 });
+    await atomicWrite(file, serializeNotebook(model.toFileJson()));
+    return relativeToRoot(this.config.rootDir, file);
+  }
+
+  /** POST /notebooks/upload_and_open. */
+  async uploadAndOpen(body: unknown, q: UploadAndOpenQuery): Promise<NotebookJson> {
+    const json = bodyJson(body);
+    const already = this.find(String(d1Metadata(metadataOf(json)).uuid ?? ''));
+    if (already) return already.model.toJson();
+    const autosave = q.autosave ?? true;
+    let file: string | null = null;
+    if (q.filename !== undefined) {
+      file = await fileTarget(this.config.rootDir, q.filename, q.directory);
+      await checkTarget(file, !autosave);
+    } else if (autosave) {
+      throw badRequest('A filename is needed to autosave; give one or set autosave=false');
+    }
+    const model = NotebookModel.parse(json, { newUuid: true, maxOutputBytes: this.config.maxOutputBytes });
+    const nb = await this.register(model, { path: file, autosave, ...openOptions(q) });
+    return nb.model.toJson();
+  }
+
+  /** GET /notebooks/open/: opens a file, or returns the notebook already open from it. */
+  async open(q: OpenQuery): Promise<NotebookJson> {
+    const file = await confine(this.config.rootDir, q.filepath);
+    const pending = this.opening.get(file) ?? this.openFile(file, q);
+    this.opening.set(file, pending);
+    try {
+      return (await pending).model.toJson();
+    } finally {
+      this.opening.delete(file);
+    }
+  }
+
+  /** POST /notebooks/create: a new empty notebook, saved and with its kernel. */
+  async create(q: CreateQuery): Promise<NotebookJson> {
+    const file = await fileTarget(this.config.rootDir, q.filename, q.directory);
+    await checkTarget(file, false);
+    const model = NotebookModel.empty({ maxOutputBytes: this.config.maxOutputBytes });
+    return (await this.register(model, { path: file, autosave: true, ...openOptions(q) })).model.toJson();
+  }
+
+  /** GET /notebooks/metadata/: the open notebook's metadata, or the file's, without opening it. */
+  async metadata(filepath: string): Promise<JsonObject> {
+    const file = await confine(this.config.rootDir, filepath);
+    const open = this.byPath(file);
+    if (open) return open.model.metadata;
+    return parseNotebook(await readNotebookFile(file)).metadata;
+  }
+
+  /** PATCH /notebooks/{uuid}/save_as: writes to a new path, which the notebook keeps; returns it. */
+  async saveAs(uuid: string, q: SaveAsQuery): Promise<string> {
+    const nb = this.get(uuid);
+    const file = await fileTarget(this.config.rootDir, q.filename, q.directory);
+    await checkTarget(file, q.overwrite ?? false);
+    await nb.saver.flush();
+    this.moveTo(nb, file);
+    await nb.saver.run();
+    return file;
+  }
+
+  /** PATCH /notebooks/{uuid}/rename: save_as, then the old file goes (just_metadata: only the metadata). */
+  async rename(uuid: string, q: RenameQuery): Promise<string> {
+    const nb = this.get(uuid);
+    if (q.just_metadata) {
+      const file = await fileTarget(this.config.rootDir, q.filename, q.directory);
+      this.moveTo(nb, file);
+      return file;
+    }
+    const old = nb.path;
+    const file = await this.saveAs(uuid, q);
+    if (old && old !== file) await fsp.rm(old, { force: true });
+    return file;
+  }
+
+  /** DELETE /notebooks/{uuid}: pending changes written, kernel shut down; the file stays. */
+  async close(uuid: string): Promise<void> {
+    const nb = this.get(uuid);
+    this.notebooks.delete(nb.uuid);
+    this.announceList();
+    await nb.saver.flush();
+    nb.closed = true;
+    this.closed$.next(nb.uuid);
+    this.events.forget(nb.uuid);
+    await this.kernels.stop(nb);
+  }
+
+  /** DELETE /notebooks: closes every notebook. */
+  async closeAll(): Promise<void> {
+    await Promise.all(this.all().map((nb) => this.close(nb.uuid)));
+  }
+
+  private async openFile(file: string, q: OpenQuery): Promise<OpenNotebook> {
+    const byPath = this.byPath(file);
+    if (byPath) return byPath;
+    const json = await readNotebookFile(file);
+    // d1 finds the notebook by the uuid its first open wrote into the file.
+    const byUuid = this.find(String(d1Metadata(metadataOf(json)).uuid ?? ''));
+    if (byUuid) return byUuid;
+    const model = NotebookModel.parse(json, { newUuid: true, maxOutputBytes: this.config.maxOutputBytes });
+    return this.register(model, { path: file, autosave: true, ...openOptions(q) });
+  }
+
+  private async register(model: NotebookModel, o: RegisterOptions): Promise<OpenNotebook> {
+    const kernelspec = await this.kernels.chooseSpec(o.kspecName, model.metadata.kernelspec);
+    const fallback = o.path ? path.dirname(o.path) : this.config.rootDir;
+    const recorded = d1Metadata(model.metadata).working_directory;
+    const root = this.config.rootDir;
+    const workingDirectory = await chooseWorkingDirectory(root, o.workingDirectory, recorded, fallback);
+    const nb: OpenNotebook = {
+      uuid: model.uuid,
+      model,
+      path: o.path,
+      autosave: o.autosave,
+      workingDirectory,
+      kernelspec,
+      kernel: null,
+      kernelReady: Promise.reject(new Error('kernel not started')),
+      lastWrite: null,
+      closed: false,
+      saver: new Debouncer(
+        () => this.write(nb),
+        (err) => this.logger.error(`autosave of ${nb.path} failed: ${(err as Error).message}`),
+      ),
+    };
+    nb.kernelReady.catch(() => undefined);
+    this.writeMetadata(nb);
+    this.notebooks.set(nb.uuid, nb);
+    this.kernels.start(nb);
+    this.markChanged(nb);
+    this.announceList();
+    return nb;
+  }
+
+  /** The autosave task: the whole notebook, atomically, to its current path. */
+  private async write(nb: OpenNotebook): Promise<void> {
+    if (!nb.path) return;
+    nb.lastWrite = await atomicWrite(nb.path, serializeNotebook(nb.model.toFileJson()));
+  }
+
+  private moveTo(nb: OpenNotebook, file: string): void {
+    nb.path = file;
+    this.writeMetadata(nb);
+    this.events.emit(nb.uuid, { metadata: nb.model.metadata });
+  }
+
+  private writeMetadata(nb: OpenNotebook): void {
+    const metadata = nb.model.metadata;
+    const d1: JsonObject = { ...d1Metadata(metadata), uuid: nb.uuid };
+    d1.name = nb.path ? notebookName(nb.path) : typeof d1.name === 'string' ? d1.name : 'Untitled';
+    if (nb.path) d1.path = nb.path;
+    else delete d1.path;
+    d1.working_directory = nb.workingDirectory;
+    nb.model.setMetadata({ ...metadata, kernelspec: { ...nb.kernelspec }, jupyter_d1: d1 });
+  }
+
+  private byPath(file: string): OpenNotebook | undefined {
+    return this.all().find((nb) => nb.path === file);
+  }
+
+  private announceList(): void {
+    const notebooks = this.all().map((nb) => ({ uuid: nb.uuid, name: d1Metadata(nb.model.metadata).name }));
+    this.events.emitServer({ notebooks });
+  }
+}
+
+/** A notebook body as the app's parsers deliver it: parsed JSON, or text for other content types. */
+function bodyJson(body: unknown): unknown {
+  if (typeof body === 'string') return parseNotebookText(body);
+  if (body === undefined) return parseNotebookText('');
+  return body;
+}
+
+function openOptions(q: OpenOptionsQuery): Pick<RegisterOptions, 'kspecName' | 'workingDirectory'> {
+  return { kspecName: q.kspec_name, workingDirectory: q.working_directory };
+}
+
+function metadataOf(json: unknown): unknown {
+  return typeof json === 'object' && json !== null ? (json as { metadata?: unknown }).metadata : undefined;
+}
+
+function d1Metadata(metadata: unknown): JsonObject {
+  const d1 = typeof metadata === 'object' && metadata !== null ? (metadata as JsonObject).jupyter_d1 : null;
+  return typeof d1 === 'object' && d1 !== null && !Array.isArray(d1) ? d1 : {};
+}
