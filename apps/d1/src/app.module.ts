@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ErrorFilter } from './common/error.filter';
 import { makeValidationPipe } from './common/validation';
 import { EventsModule } from './events/events.module';
+import { FilesModule } from './files/files.module';
 import { KernelsModule } from './kernels/kernels.module';
 import { NotebooksModule } from './notebooks/notebooks.module';
 import { ServerModule } from './server/server.module';
@@ -35,6 +36,7 @@ export class AppModule {
         ServerModule,
         KernelsModule,
         NotebooksModule,
+        FilesModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
