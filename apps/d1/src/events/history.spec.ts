@@ -3,8 +3,15 @@ import { History, serialize } from './history';
 describe('serialize', () => {
   it('adds the version to the same JSON once', () => {
     const s = serialize({ cell_update: [{ a: 1 }] }, 7);
-    expect(JSON.parse(s.plain)).toEqual({ cell_update: [{ a: 1 }] });
-    expect(JSON.parse(s.versioned)).toEqual({ cell_update: [{ a: 1 }], version: 7 });
+    expect(JSON.parse(s.plain.toString())).toEqual({ cell_update: [{ a: 1 }] });
+    expect(JSON.parse(s.versioned.toString())).toEqual({ cell_update: [{ a: 1 }], version: 7 });
+  });
+
+  it('encodes each wire form once and shares it', () => {
+    const s = serialize({ m: 'é' }, 1);
+    expect(s.plain).toBe(s.plain);
+    expect(s.versioned).toBe(s.versioned);
+    expect(s.plain.toString()).toBe('{"m":"é"}');
   });
 });
 
@@ -18,6 +25,7 @@ describe('History', () => {
     fill(h, 1, 5);
     expect(h.after(2, 5)?.map((e) => e.version)).toEqual([3, 4, 5]);
     expect(h.after(5, 5)).toEqual([]);
+    expect(h.after(6, 5)).toBeNull();
     expect(h.after(0, 5)?.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -36,7 +44,8 @@ describe('History', () => {
   });
 
   it('bounds bytes', () => {
-    const h = new History(1000, 300);
+    // Each entry is estimated at 2 * 28 + 32 = 88 bytes: 500 holds five.
+    const h = new History(1000, 500);
     for (let v = 1; v <= 50; v++) h.push(serialize({ m: 'x'.repeat(20) }, v));
     expect(h.after(45, 50)?.length).toBe(5);
     expect(h.after(10, 50)).toBeNull();

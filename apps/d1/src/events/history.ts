@@ -1,16 +1,45 @@
-/** One serialised notebook message: the plain text and the text carrying its version. */
-export interface Serialized {
-  version: number;
-  plain: string;
-  versioned: string;
+/**
+ * One serialised notebook message. The JSON is built once; each wire form (plain, and with `"version"` for
+ * `?since` clients) is encoded to a Buffer at most once, on first use, and that one Buffer goes to every client:
+ * `ws` frames a Buffer without copying it, so 1000 clients share one copy instead of holding 1000.
+ */
+export class Serialized {
+  private plainBuffer: Buffer | null = null;
+  private versionedBuffer: Buffer | null = null;
+
+  constructor(
+    readonly version: number,
+    private readonly json: string,
+  ) {}
+
+  /** The message as sent to clients without `?since`. */
+  get plain(): Buffer {
+    return (this.plainBuffer ??= Buffer.from(this.json));
+  }
+
+  /** The message with `"version"` appended, for clients that connected with `?since`. */
+  get versioned(): Buffer {
+    return (this.versionedBuffer ??= Buffer.from(`${this.json.slice(0, -1)},"version":${this.version}}`));
+  }
+
+  /** An estimate of the memory this entry pins (both forms, once encoded). */
+  get size(): number {
+    return this.json.length * 2 + 32;
+  }
 }
 
-/** Serialises a single-key message once, and once more with `"version"` appended for `?since` clients. */
+/** Serialises a single-key message once, for every client and every wire form. */
 export function serialize(message: Record<string, unknown>, version: number): Serialized {
-  const plain = JSON.stringify(message);
-  const versioned = `${plain.slice(0, -1)},"version":${version}}`;
-  return { version, plain, versioned };
+  return new Serialized(version, JSON.stringify(message));
 }
+
+/** Bounds of a notebook's replay history. */
+export interface HistoryLimits {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_HISTORY_LIMITS: HistoryLimits = { maxEntries: 5000, maxBytes: 16 * 1024 * 1024 };
 
 /** A bounded buffer of a notebook's recent messages, for replay to clients that reconnect with `?since`. */
 export class History {
@@ -19,18 +48,19 @@ export class History {
   private bytes = 0;
 
   constructor(
-    private readonly maxEntries = 5000,
-    private readonly maxBytes = 16 * 1024 * 1024,
+    private readonly maxEntries = DEFAULT_HISTORY_LIMITS.maxEntries,
+    private readonly maxBytes = DEFAULT_HISTORY_LIMITS.maxBytes,
   ) {}
 
-  /** Appends a message, dropping the oldest ones past the bounds. */
+  /** Appends a message, dropping the oldest ones past the bounds (the newest is always kept). */
   push(entry: Serialized): void {
     this.entries.push(entry);
-    this.bytes += entry.versioned.length;
-    while (this.size() > this.maxEntries || (this.bytes > this.maxBytes && this.size() > 1)) {
-      this.bytes -= this.entries[this.head].versioned.length;
+    this.bytes += entry.size;
+    while (this.length > this.maxEntries || (this.bytes > this.maxBytes && this.length > 1)) {
+      this.bytes -= this.entries[this.head].size;
       this.head++;
     }
+    // Compact now and then rather than shift() per message, which is O(n) each time.
     if (this.head > 1024 && this.head > this.entries.length / 2) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
@@ -39,17 +69,17 @@ export class History {
 
   /** Messages after `since`, or null when some of them were already dropped. */
   after(since: number, current: number): Serialized[] | null {
-    if (since >= current) return [];
-    const oldest = this.size() > 0 ? this.entries[this.head].version : current + 1;
+    if (since === current) return [];
+    // A version from the future (e.g. seen before a restart of d1) cannot be caught up from: resync.
+    if (since > current) return null;
+    const oldest = this.length > 0 ? this.entries[this.head].version : current + 1;
     if (since + 1 < oldest) return null;
-    const out: Serialized[] = [];
-    for (let i = this.head; i < this.entries.length; i++) {
-      if (this.entries[i].version > since) out.push(this.entries[i]);
-    }
-    return out;
+    // Versions are consecutive, so the first wanted entry sits at a known offset.
+    return this.entries.slice(this.head + (since + 1 - oldest));
   }
 
-  private size(): number {
+  /** How many messages it holds. */
+  get length(): number {
     return this.entries.length - this.head;
   }
 }

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { History, Serialized, serialize } from './history';
+import { DEFAULT_HISTORY_LIMITS, History, HistoryLimits, Serialized, serialize } from './history';
 
 /** A d1 websocket message: a JSON object with exactly one key naming its type, e.g. `{cell_update: [...]}`. */
 export type D1Message = Record<string, unknown>;
 
 /** One message for the subscribers of one notebook, serialised once for every client. */
-export interface NotebookEvent extends Serialized {
+export interface NotebookEvent {
   notebookUuid: string;
+  message: Serialized;
   /** When set, only this websocket connection receives it (a reply to that client's own command). */
   onlyClient?: string;
 }
@@ -15,7 +16,7 @@ export interface NotebookEvent extends Serialized {
 /** A raw kernel message for /ws/stream subscribers, serialised once. */
 export interface StreamEvent {
   notebookUuid: string;
-  text: string;
+  data: Buffer;
 }
 
 /** What the gateways need from whoever owns notebooks; parts are registered by the owning services. */
@@ -44,11 +45,13 @@ interface Pending {
 export class NotebookEvents {
   readonly notebook$ = new Subject<NotebookEvent>();
   readonly stream$ = new Subject<StreamEvent>();
-  readonly server$ = new Subject<string>();
+  readonly server$ = new Subject<Buffer>();
   private readonly versions = new Map<string, number>();
   private readonly histories = new Map<string, History>();
   private readonly pending = new Map<string, Map<string, Pending>>();
-  private readonly lastSent = new Map<string, number>();
+  /** When each coalescing key of each notebook last went out. */
+  private readonly lastSent = new Map<string, Map<string, number>>();
+  private historyLimits: HistoryLimits = DEFAULT_HISTORY_LIMITS;
   private source: NotebookSource = {
     exists: () => false,
     snapshot: () => null,
@@ -89,7 +92,7 @@ export class NotebookEvents {
       existing.build = build;
       return;
     }
-    const since = Date.now() - (this.lastSent.get(`${notebookUuid}/${key}`) ?? 0);
+    const since = Date.now() - (this.lastSent.get(notebookUuid)?.get(key) ?? 0);
     if (since >= COALESCE_MS) {
       this.sendBuilt(notebookUuid, key, build);
       return;
@@ -109,19 +112,25 @@ export class NotebookEvents {
   replay(notebookUuid: string, since: number): Serialized[] | null {
     const history = this.histories.get(notebookUuid);
     const current = this.version(notebookUuid);
-    if (!history) return since >= current ? [] : null;
+    if (!history) return since === current ? [] : null;
     return history.after(since, current);
   }
 
   /** Relays a raw kernel message of a notebook to /ws/stream subscribers. */
   emitStream(notebookUuid: string, message: unknown): void {
     if (!this.stream$.observed) return;
-    this.stream$.next({ notebookUuid, text: JSON.stringify(message) });
+    this.stream$.next({ notebookUuid, data: Buffer.from(JSON.stringify(message)) });
   }
 
   /** Broadcasts a server-wide message (/server/ws). */
   emitServer(message: D1Message): void {
-    this.server$.next(JSON.stringify(message));
+    if (!this.server$.observed) return;
+    this.server$.next(Buffer.from(JSON.stringify(message)));
+  }
+
+  /** Bounds of the replay histories created from now on (smaller ones let tests reach a too-old `since`). */
+  setHistoryLimits(limits: Partial<HistoryLimits>): void {
+    this.historyLimits = { ...this.historyLimits, ...limits };
   }
 
   /** Forgets a closed notebook's history (its version stays, so a reopened uuid keeps growing). */
@@ -129,6 +138,7 @@ export class NotebookEvents {
     const perNotebook = this.pending.get(notebookUuid);
     for (const p of perNotebook?.values() ?? []) clearTimeout(p.timer);
     this.pending.delete(notebookUuid);
+    this.lastSent.delete(notebookUuid);
     this.histories.delete(notebookUuid);
   }
 
@@ -142,7 +152,9 @@ export class NotebookEvents {
   }
 
   private sendBuilt(notebookUuid: string, key: string, build: () => D1Message | null): void {
-    this.lastSent.set(`${notebookUuid}/${key}`, Date.now());
+    const perNotebook = this.lastSent.get(notebookUuid) ?? new Map<string, number>();
+    this.lastSent.set(notebookUuid, perNotebook);
+    perNotebook.set(key, Date.now());
     const message = build();
     if (message) this.send(notebookUuid, message);
   }
@@ -150,16 +162,19 @@ export class NotebookEvents {
   private send(notebookUuid: string, message: D1Message, onlyClient?: string): number {
     if (onlyClient) {
       const version = this.version(notebookUuid);
-      this.notebook$.next({ notebookUuid, ...serialize(message, version), onlyClient });
+      this.notebook$.next({ notebookUuid, message: serialize(message, version), onlyClient });
       return version;
     }
     const version = this.version(notebookUuid) + 1;
     this.versions.set(notebookUuid, version);
     const serialized = serialize(message, version);
     let history = this.histories.get(notebookUuid);
-    if (!history) this.histories.set(notebookUuid, (history = new History()));
+    if (!history) {
+      const { maxEntries, maxBytes } = this.historyLimits;
+      this.histories.set(notebookUuid, (history = new History(maxEntries, maxBytes)));
+    }
     history.push(serialized);
-    this.notebook$.next({ notebookUuid, ...serialized });
+    this.notebook$.next({ notebookUuid, message: serialized });
     return version;
   }
 }

@@ -30,7 +30,7 @@ export class NotebookGateway implements OnGatewayConnection, OnModuleInit, OnMod
   onModuleInit(): void {
     this.subscription = this.events.notebook$.subscribe((e) => {
       for (const c of this.hub.clients(e.notebookUuid)) {
-        if (!e.onlyClient || e.onlyClient === c.id) c.send(c.versioned ? e.versioned : e.plain);
+        if (!e.onlyClient || e.onlyClient === c.id) c.send(c.versioned ? e.message.versioned : e.message.plain);
       }
     });
   }

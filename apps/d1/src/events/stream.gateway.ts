@@ -25,7 +25,7 @@ export class StreamGateway implements OnGatewayConnection, OnModuleInit, OnModul
   }
 
   onModuleInit(): void {
-    this.subscription = this.events.stream$.subscribe((e) => this.hub.publish(e.notebookUuid, e.text));
+    this.subscription = this.events.stream$.subscribe((e) => this.hub.publish(e.notebookUuid, e.data));
   }
 
   onModuleDestroy(): void {

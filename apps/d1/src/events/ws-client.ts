@@ -29,14 +29,18 @@ export class WsClient {
     return this.socket.readyState === WebSocket.OPEN && !this.closing;
   }
 
-  /** Sends a serialised message, or closes a client that fell too far behind. */
-  send(text: string): boolean {
+  /**
+   * Sends a serialised message, or closes a client that fell too far behind. A Buffer is sent as is (shared
+   * by every client); a string is encoded here, so callers broadcasting should pass Buffers.
+   */
+  send(data: string | Buffer): boolean {
     if (!this.open) return false;
-    if (this.socket.bufferedAmount + text.length > this.maxQueuedBytes) {
+    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (this.socket.bufferedAmount + bytes > this.maxQueuedBytes) {
       this.close(CLOSE_TRY_AGAIN, 'Client is too slow; reconnect with ?since=<version>');
       return false;
     }
-    this.socket.send(text);
+    this.socket.send(data, { binary: false });
     return true;
   }
 

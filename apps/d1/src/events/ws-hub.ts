@@ -61,7 +61,7 @@ export class WsHub {
   }
 
   /** Sends one serialised message to every client of a topic. */
-  publish(topic: string, text: string): void {
-    for (const c of this.clients(topic)) c.send(text);
+  publish(topic: string, data: Buffer): void {
+    for (const c of this.clients(topic)) c.send(data);
   }
 }
