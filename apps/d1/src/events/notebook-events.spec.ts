@@ -9,12 +9,15 @@ describe('NotebookEvents coalescing', () => {
     jest.setSystemTime(1_000_000);
     events = new NotebookEvents();
     sent = [];
-    events.notebook$.subscribe((e) => sent.push({ version: e.message.version, text: e.message.plain.toString() }));
+    events.notebook$.subscribe((e) =>
+      sent.push({ version: e.message.version, text: e.message.plain.toString() }),
+    );
   });
   afterEach(() => jest.useRealTimers());
 
   const burst = (n: number, key = 'c1'): void => {
-    for (let i = 1; i <= n; i++) events.emitCoalesced('nb', key, () => ({ cell_update: [{ id: key, n: i }] }));
+    for (let i = 1; i <= n; i++)
+      events.emitCoalesced('nb', key, () => ({ cell_update: [{ id: key, n: i }] }));
   };
 
   it('sends the first update at once and merges the rest of a burst into one with the final state', () => {

@@ -5,6 +5,7 @@ import type { Subscription } from 'rxjs';
 import type WebSocket from 'ws';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
+import { MetricsService } from '../server/metrics.service';
 import { NotebookEvents } from './notebook-events';
 import { CLOSE_POLICY, WsClient } from './ws-client';
 import { chooseProtocol, queryInt } from './ws-auth';
@@ -23,15 +24,19 @@ export class NotebookGateway implements OnGatewayConnection, OnModuleInit, OnMod
     private readonly events: NotebookEvents,
     auth: AuthService,
     @Inject(D1_CONFIG) config: D1Config,
+    private readonly metrics: MetricsService,
   ) {
     this.hub = new WsHub(auth, config.wsMaxQueuedBytes);
   }
 
   onModuleInit(): void {
     this.subscription = this.events.notebook$.subscribe((e) => {
+      const sent = this.metrics.broadcastTimer();
       for (const c of this.hub.clients(e.notebookUuid)) {
-        if (!e.onlyClient || e.onlyClient === c.id) c.send(c.versioned ? e.message.versioned : e.message.plain);
+        if (!e.onlyClient || e.onlyClient === c.id)
+          c.send(c.versioned ? e.message.versioned : e.message.plain);
       }
+      sent();
     });
   }
 
