@@ -4,6 +4,7 @@ import type { Subscription } from 'rxjs';
 import { conflict, kernelUnavailable } from '../common/errors';
 import { KernelsService } from '../kernels/kernels.service';
 import { NotebookEvents } from '../events/notebook-events';
+import { MetricsService } from '../server/metrics.service';
 import { NotebookKernels } from './notebook-kernels';
 import { NotebookRuntime } from './notebook-runtime';
 import { NotebooksService } from './notebooks.service';
@@ -27,6 +28,7 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     private readonly kernels: KernelsService,
     private readonly events: NotebookEvents,
     private readonly requests: KernelRequests,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -38,6 +40,9 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
       this.notebooks.closed$.subscribe((uuid) => this.runtimes.delete(uuid)),
     );
     this.kernels.registerBusySource(() => [...this.runtimes.values()].some((r) => r.queue.busy));
+    this.metrics.registerQueueDepth(() =>
+      [...this.runtimes.values()].reduce((n, r) => n + r.queue.waiting.length, 0),
+    );
     this.events.registerSource({
       exists: (uuid) => this.notebooks.find(uuid) !== undefined,
       snapshot: (uuid) => this.notebooks.find(uuid)?.model.toJson() ?? null,
@@ -79,6 +84,7 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     nb.model.getCell(cellId);
     const rt = this.runtime(nb);
     const msgId = rt.queue.enqueue(cellId);
+    this.metrics.executionQueued();
     if (!nb.kernel)
       void nb.kernelReady.then(
         () => rt.queue.pump(),

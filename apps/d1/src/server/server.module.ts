@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { HelloController } from './hello.controller';
 import { JupyterService } from './jupyter.service';
+import { MetricsModule } from './metrics.module';
 import { ServerController } from './server.controller';
 
 @Module({
+  imports: [MetricsModule],
   controllers: [HelloController, ServerController],
   providers: [JupyterService],
   exports: [JupyterService],
