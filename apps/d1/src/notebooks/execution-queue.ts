@@ -30,6 +30,8 @@ interface Running {
   cellId: string;
   msgId: string;
   executionCount: number | null;
+  /** The reply said error (or aborted): the cells behind it are aborted once this one is idle. */
+  failed: boolean;
 }
 
 const OUTPUT_TYPES = new Set([
@@ -143,7 +145,7 @@ export class ExecutionQueue {
     if (this.running || this.queue.length === 0 || !kernel) return;
     const next = this.queue.shift()!;
     if (!this.host.model.hasCell(next.cellId)) return this.pump();
-    const running: Running = { cellId: next.cellId, msgId: next.msgId, executionCount: null };
+    const running: Running = { cellId: next.cellId, msgId: next.msgId, executionCount: null, failed: false };
     this.running = running;
     const source = this.host.model.getCell(next.cellId).source as string;
     this.host.sent(next.msgId, next.cellId);
@@ -208,7 +210,8 @@ export class ExecutionQueue {
         }
       }
     } else {
-      this.abortWaiting();
+      // Clients see the failed cell reach idle before the aborted replies, as the kernel would order them.
+      run.failed = true;
     }
   }
 
@@ -220,6 +223,7 @@ export class ExecutionQueue {
       this.host.model.setExecutionCount(run.cellId, run.executionCount);
       this.settle(run.cellId);
     }
+    if (run.failed) this.abortWaiting();
     this.pump();
   }
 
