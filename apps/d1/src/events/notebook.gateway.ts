@@ -64,7 +64,10 @@ export class NotebookGateway implements OnGatewayConnection, OnModuleInit, OnMod
   private catchUp(client: WsClient, uuid: string, since: number): void {
     this.events.flush(uuid);
     const missed = this.events.replay(uuid, since);
-    if (missed) {
+    // A replay that would itself overrun the client's queue bound is sent as one snapshot instead, else the
+    // client would be closed while catching up, reconnect, and loop.
+    const bytes = missed?.reduce((n, m) => n + m.versioned.length, 0) ?? 0;
+    if (missed && bytes <= this.hub.maxQueuedBytes / 2) {
       for (const m of missed) client.send(m.versioned);
       return;
     }

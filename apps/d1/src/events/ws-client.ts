@@ -36,7 +36,10 @@ export class WsClient {
   send(data: string | Buffer): boolean {
     if (!this.open) return false;
     const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    if (this.socket.bufferedAmount + bytes > this.maxQueuedBytes) {
+    const queued = this.socket.bufferedAmount;
+    // The bound is on how far a client lags: one message larger than it still goes to a client that has
+    // caught up, or a big cell would lock every client out. So at most the bound plus one message is held.
+    if (queued > 0 && queued + bytes > this.maxQueuedBytes) {
       this.close(CLOSE_TRY_AGAIN, 'Client is too slow; reconnect with ?since=<version>');
       return false;
     }

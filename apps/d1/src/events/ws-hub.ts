@@ -18,7 +18,7 @@ export class WsHub {
 
   constructor(
     private readonly auth: AuthService,
-    private readonly maxQueuedBytes: number,
+    readonly maxQueuedBytes: number,
   ) {}
 
   /** Authenticates a new socket; null (and the socket closed with 1008) when it may not subscribe. */

@@ -1,0 +1,119 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { NotebookGateway } from '../apps/d1/src/events/notebook.gateway';
+import { TestD1, startD1, waitFor } from './support/d1';
+import {
+  FeedClient,
+  closeAll,
+  getNotebook,
+  openMany,
+  openNotebook,
+  settle,
+  tailVersion,
+} from './support/ws-feed';
+import { applyAll, fromSnapshot } from './support/ws-model';
+
+const MAX_QUEUED = 256 * 1024;
+
+/** About four seconds of ~60 KB frames replacing each other: a steady ~2.4 MB/s per client after coalescing. */
+const FLOOD = [
+  'import time',
+  'from IPython.display import clear_output',
+  't = time.time()',
+  'k = 0',
+  'while time.time() - t < 4:',
+  '    clear_output(wait=True)',
+  '    print(str(k % 10) * 60000, flush=True)',
+  '    k += 1',
+  '    time.sleep(0.005)',
+  'clear_output(wait=True)',
+  "print('done')",
+].join('\n');
+
+const mb = (n: number): number => Math.round((n / 1024 / 1024) * 10) / 10;
+
+describe('broadcast: backpressure', () => {
+  let d1: TestD1;
+  let token: string;
+  beforeAll(async () => {
+    d1 = await startD1({ wsMaxQueuedBytes: MAX_QUEUED });
+    token = await d1.token();
+  });
+  afterAll(async () => {
+    await d1?.close();
+  });
+
+  it('closes a client that stops reading while 50 others receive everything; it resyncs with ?since', async () => {
+    const uuid = await openNotebook(d1, [FLOOD]);
+    const start = await getNotebook(d1, uuid);
+    const url = `${d1.wsUrl}/notebooks/${uuid}/ws/notebook?since=${start.version}`;
+    const fast = await openMany(url, token, 50);
+    const slow = new FeedClient(url, token);
+    await slow.opened();
+    (slow.socket as any)._socket.pause();
+    const hub = d1.app.get(NotebookGateway).hub;
+    expect(hub.count()).toBe(51);
+
+    const peak = { queued: 0, rss: 0 };
+    let slowClosedAt: number | null = null;
+    const t0 = Date.now();
+    const sampler = setInterval(() => {
+      let queued = 0;
+      for (const c of hub.clients(uuid)) queued += c.socket.bufferedAmount;
+      peak.queued = Math.max(peak.queued, queued);
+      peak.rss = Math.max(peak.rss, process.memoryUsage().rss);
+      if (slowClosedAt === null && hub.count() === 50) slowClosedAt = Date.now() - t0;
+    }, 20);
+    try {
+      expect((await d1.request('POST', `/notebooks/${uuid}/execute_all`)).status).toBe(200);
+      const final = await settle(d1, uuid);
+      await waitFor(() => fast.every((c) => c.lastVersion() === final.version), 'every fast client', 20_000);
+      const fastDoneMs = Date.now() - t0;
+      expect(slowClosedAt).not.toBeNull();
+
+      // Every fast client got every version, in order, and the same bytes.
+      const expected = Array.from({ length: final.version - start.version }, (_, i) => start.version + i + 1);
+      for (const c of fast) expect(c.frames.map(tailVersion)).toEqual(expected);
+      const reference = applyAll(fromSnapshot(start.notebook, start.version), fast[0].messages());
+      expect(reference.cells).toEqual(final.notebook.cells);
+      expect(final.notebook.cells[0].outputs).toEqual([
+        { output_type: 'stream', name: 'stdout', text: 'done\n' },
+      ]);
+      for (const c of fast.slice(1))
+        expect(c.frames.at(-1)?.equals(fast[0].frames.at(-1) as Buffer)).toBe(true);
+
+      // The slow one: once it reads again it sees the close, and a reconnect with ?since catches it up.
+      slow.socket.resume?.();
+      (slow.socket as any)._socket.resume();
+      await waitFor(() => slow.closeCode, 'the slow client to see its socket close', 20_000);
+      const before = slow.messages();
+      const seen = before.at(-1)?.version ?? start.version;
+      const again = new FeedClient(`${d1.wsUrl}/notebooks/${uuid}/ws/notebook?since=${seen}`, token);
+      await again.opened();
+      await waitFor(() => again.lastVersion() === final.version, 'the resynced client');
+      const resynced = applyAll(fromSnapshot(start.notebook, start.version), [
+        ...before,
+        ...again.messages(),
+      ]);
+      expect(resynced.cells).toEqual(final.notebook.cells);
+
+      const perClient = fast[0].frames.reduce((n, f) => n + f.length, 0);
+      console.log(
+        JSON.stringify({
+          max_queued_bytes_setting: MAX_QUEUED,
+          slow_client_closed_after_ms: slowClosedAt,
+          slow_client_close_code_seen: slow.closeCode,
+          slow_client_messages_before_close: before.length,
+          fast_clients_done_after_ms: fastDoneMs,
+          messages_per_fast_client: fast[0].frames.length,
+          mb_per_fast_client: mb(perClient),
+          peak_server_queued_mb_all_clients: mb(peak.queued),
+          peak_rss_mb_test_process_with_server: mb(peak.rss),
+        }),
+      );
+      again.socket.close();
+    } finally {
+      clearInterval(sampler);
+      await closeAll(fast);
+    }
+  });
+});
