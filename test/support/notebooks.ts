@@ -7,7 +7,7 @@ import { waitFor } from './d1';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** A cell for makeNotebook: a code cell from a string, or any fields given. */
-export type CellSpec = string | { cell_type?: 'code' | 'markdown' | 'raw'; source: string; [k: string]: any };
+export type CellSpec = string | { cell_type?: string; source: string; [k: string]: any };
 
 /** An nbformat 4.5 notebook with the given cells (fresh uuids are up to d1). */
 export function makeNotebook(cells: CellSpec[], metadata: Record<string, any> = {}): Record<string, any> {
