@@ -1,7 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Read } from '../auth/access.decorator';
 import { JupyterService } from './jupyter.service';
+import { StatsQuery } from './stats.dto';
+import { StatsService } from './stats.service';
 import { d1Version } from './version';
 
 /** Facts about this d1 server and its kernel service. */
@@ -9,7 +11,10 @@ import { d1Version } from './version';
 @Controller('server')
 @Read()
 export class ServerController {
-  constructor(private readonly jupyter: JupyterService) {}
+  constructor(
+    private readonly jupyter: JupyterService,
+    private readonly stats: StatsService,
+  ) {}
 
   @Get('version')
   version() {
@@ -19,5 +24,15 @@ export class ServerController {
   @Get('jupyter')
   async jupyterInfo() {
     return { server_info: await this.jupyter.info() };
+  }
+
+  @Get('stats')
+  statsList(@Query() q: StatsQuery) {
+    return { server_stats: this.stats.list(q.limit ?? 100, q.skip ?? 0) };
+  }
+
+  @Get('latest_stats')
+  latestStats() {
+    return { server_stats: this.stats.latest() };
   }
 }

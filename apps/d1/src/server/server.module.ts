@@ -3,11 +3,12 @@ import { HelloController } from './hello.controller';
 import { JupyterService } from './jupyter.service';
 import { MetricsModule } from './metrics.module';
 import { ServerController } from './server.controller';
+import { StatsService } from './stats.service';
 
 @Module({
   imports: [MetricsModule],
   controllers: [HelloController, ServerController],
-  providers: [JupyterService],
+  providers: [JupyterService, StatsService],
   exports: [JupyterService],
 })
 export class ServerModule {}
