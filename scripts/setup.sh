@@ -33,3 +33,8 @@ if [ ! -f dist/.built ] || [ -n "$newest_src" ]; then
   npm run build --silent
   touch dist/.built
 fi
+
+# Put start-d1 on the PATH (the bin of package.json) when we may.
+if [ -w /usr/local/bin ] && [ "$(readlink -f /usr/local/bin/start-d1 2>/dev/null)" != "$(pwd)/bin/start-d1" ]; then
+  ln -sf "$(pwd)/bin/start-d1" /usr/local/bin/start-d1
+fi
