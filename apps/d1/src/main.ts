@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { LogLevel as NestLogLevel, Logger } from '@nestjs/common';
+import { ConsoleLogger, LogLevel as NestLogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -12,6 +12,16 @@ const LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbo
 
 function nestLevels(level: LogLevel): NestLogLevel[] {
   return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
+}
+
+/** Nest's start-up chatter (every module and route) is debug detail, not something an operator needs. */
+const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestFactory']);
+
+class D1Logger extends ConsoleLogger {
+  override log(message: unknown, context?: string): void {
+    if (context && QUIET_CONTEXTS.has(context)) super.debug(message, context);
+    else super.log(message, context);
+  }
 }
 
 /** @jupyterlab/services reports reconnects on the console; route them to d1's logger instead. */
@@ -47,7 +57,7 @@ export async function createApp(config: D1Config): Promise<NestFastifyApplicatio
     routerOptions: { maxParamLength: 1000 },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: nestLevels(config.logLevel),
+    logger: new D1Logger({ logLevels: nestLevels(config.logLevel) }),
     abortOnError: false,
     bodyParser: false,
   });
