@@ -111,7 +111,7 @@ export function reduce(initial: any, msgs: Msg[]): any {
   const nb = structuredClone(initial);
   for (const m of msgs) {
     const type = typeOf(m);
-    const body = m[type];
+    const body = structuredClone(m[type]); // the messages stay as received
     if (type === 'cell_update') {
       for (const cell of body) {
         const i = nb.cells.findIndex((c: any) => c.id === cell.id);
@@ -199,12 +199,7 @@ export function expectIds(s: Session, msgs: Msg[], runs: Array<{ cell: number; m
     expect(replies.length).toBe(1);
     expect(replies[0].cell_execution_reply.cell_id).toBe(cellId);
     const inputs = msgs.filter((m) => m.cell_execution_input?.parent_id === messageId);
-    if (replies[0].cell_execution_reply.status !== 'aborted') {
-      expect(inputs.length).toBe(1);
-      expect(inputs[0].cell_execution_input.content.execution_count).toBe(
-        replies[0].cell_execution_reply.execution_count,
-      );
-    }
+    expect(inputs.length).toBe(replies[0].cell_execution_reply.status === 'aborted' ? 0 : 1);
   }
 }
 

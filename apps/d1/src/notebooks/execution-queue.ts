@@ -30,8 +30,6 @@ interface Running {
   cellId: string;
   msgId: string;
   executionCount: number | null;
-  /** The reply said error (or aborted): the cells behind it are aborted once this one is idle. */
-  failed: boolean;
 }
 
 const OUTPUT_TYPES = new Set([
@@ -113,14 +111,19 @@ export class ExecutionQueue {
     for (const entry of waiting) this.abort(entry, output);
   }
 
-  /** The running cell's kernel went away (death or restart): end it, with `output` when it died. */
+  /**
+   * The running cell's kernel went away (death or restart): end it, with `output` when it died. The kernel
+   * will never reply, so d1 does (`error` after a death, `aborted` after a restart): every
+   * cell_execution_request gets exactly one cell_execution_reply.
+   */
   failRunning(output: Output | null): void {
     const running = this.running;
     if (!running) return;
     this.running = null;
     this.input = null;
-    if (output && this.host.model.hasCell(running.cellId))
-      this.host.model.appendOutput(running.cellId, output);
+    if (!this.host.model.hasCell(running.cellId)) return;
+    this.reply(running.cellId, running.msgId, null, output ? 'error' : 'aborted');
+    if (output) this.host.model.appendOutput(running.cellId, output);
     this.settle(running.cellId);
   }
 
@@ -145,14 +148,14 @@ export class ExecutionQueue {
     if (this.running || this.queue.length === 0 || !kernel) return;
     const next = this.queue.shift()!;
     if (!this.host.model.hasCell(next.cellId)) return this.pump();
-    const running: Running = { cellId: next.cellId, msgId: next.msgId, executionCount: null, failed: false };
+    const running: Running = { cellId: next.cellId, msgId: next.msgId, executionCount: null };
     this.running = running;
     const source = this.host.model.getCell(next.cellId).source as string;
     this.host.sent(next.msgId, next.cellId);
     try {
       const execution = kernel.execute(source, { msgId: next.msgId }, (m) => this.onMessage(running, m));
       execution.done.then(
-        () => this.onDone(running),
+        (reply) => this.onDone(running, reply),
         () => undefined, // the kernel restarted or died: failRunning() ends the cell
       );
     } catch {
@@ -177,9 +180,9 @@ export class ExecutionQueue {
       for (const id of model.applyMessage(run.cellId, msg as never)) this.host.cellChanged(id, true);
     } else if (type === 'input_request') {
       this.onInputRequest(run, msg);
-    } else if (type === 'execute_reply') {
-      this.onReply(run, msg.content as unknown as ExecuteReply);
     }
+    // execute_reply travels on the shell channel and may overtake iopub messages; it is announced in
+    // onDone, once the kernel's idle status guarantees every output of the cell has arrived.
   }
 
   private onInputRequest(run: Running, msg: RelayMessage): void {
@@ -194,37 +197,27 @@ export class ExecutionQueue {
     this.host.emit({ input_request: shown });
   }
 
-  private onReply(run: Running, reply: ExecuteReply): void {
-    this.host.emit({
-      cell_execution_reply: {
-        cell_id: run.cellId,
-        execution_count: reply.execution_count ?? null,
-        status: reply.status,
-        parent_id: run.msgId,
-      },
-    });
-    if (reply.status === 'ok') {
-      for (const p of reply.payload ?? []) {
-        if (p.source === 'page') {
-          this.host.emit({ payload_page: { data: p.data, start: p.start ?? null, message_id: run.msgId } });
-        }
-      }
-    } else {
-      // Clients see the failed cell reach idle before the aborted replies, as the kernel would order them.
-      run.failed = true;
-    }
-  }
-
-  private onDone(run: Running): void {
+  /** Both the reply and the idle status arrived: reply, page payloads, idle; a failure aborts the rest. */
+  private onDone(run: Running, reply: ExecuteReply): void {
     if (this.running !== run) return;
     this.running = null;
     if (this.input?.cell_id === run.cellId) this.input = null;
     if (this.host.model.hasCell(run.cellId)) {
+      this.reply(run.cellId, run.msgId, reply.execution_count ?? null, reply.status);
+      if (reply.status === 'ok') this.pages(run, reply);
       this.host.model.setExecutionCount(run.cellId, run.executionCount);
       this.settle(run.cellId);
     }
-    if (run.failed) this.abortWaiting();
+    // Clients see the failed cell reach idle before the aborted replies, as the kernel would order them.
+    if (reply.status !== 'ok') this.abortWaiting();
     this.pump();
+  }
+
+  private pages(run: Running, reply: ExecuteReply): void {
+    for (const p of reply.payload ?? []) {
+      if (p.source !== 'page') continue;
+      this.host.emit({ payload_page: { data: p.data, start: p.start ?? null, message_id: run.msgId } });
+    }
   }
 
   private settle(cellId: string): void {
@@ -236,15 +229,14 @@ export class ExecutionQueue {
 
   private abort(entry: { cellId: string; msgId: string }, output: Output | null): void {
     if (!this.host.model.hasCell(entry.cellId)) return;
-    this.host.emit({
-      cell_execution_reply: {
-        cell_id: entry.cellId,
-        execution_count: null,
-        status: 'aborted',
-        parent_id: entry.msgId,
-      },
-    });
+    this.reply(entry.cellId, entry.msgId, null, 'aborted');
     if (output) this.host.model.appendOutput(entry.cellId, output);
     this.settle(entry.cellId);
+  }
+
+  private reply(cellId: string, msgId: string, count: number | null, status: ExecuteReply['status']): void {
+    this.host.emit({
+      cell_execution_reply: { cell_id: cellId, execution_count: count, status, parent_id: msgId },
+    });
   }
 }

@@ -116,10 +116,12 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
   async interrupt(uuid: string): Promise<void> {
     const nb = this.notebooks.get(uuid);
     const rt = this.runtime(nb);
+    const kernel = this.kernelOf(nb);
     rt.queue.abortWaiting();
     rt.queue.dropInput();
-    await this.kernelOf(nb).interrupt();
+    // Announced before the signal goes out, so it precedes the KeyboardInterrupt output for every client.
     this.events.emit(nb.uuid, { kernel_interrupted: { interrupted: true } });
+    await kernel.interrupt();
   }
 
   /** Restarts the kernel (same id): queue emptied, cells idle, outputs cleared on request, then maybe run all. */
@@ -141,9 +143,11 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     this.events.emit(nb.uuid, {
       kernel_restarted: { run_all_cells: opts.runAll === true, cells: nb.model.cellsJson() },
     });
-    await this.reapplyWorkdir(nb, rt);
-    this.notebooks.markChanged(nb);
-    return opts.runAll ? this.executeAll(uuid) : [];
+    // The new kernel starts where the notebook says, before any cell runs in it.
+    await this.requests.chdir(nb, rt, nb.workingDirectory).done.catch(() => undefined);
+    const runs = opts.runAll ? this.executeAll(uuid) : [];
+    rt.finished(); // the old variables are gone: clients learn it (after the run when cells were queued)
+    return runs;
   }
 
   /** Runs code that belongs to no cell; results go out only as `scratch_update`. */
@@ -192,9 +196,5 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
       const { transient: _t, ...content } = msg.content as Record<string, unknown>;
       send({ message_id: msgId, output: { output_type: type, ...content } });
     }
-  }
-
-  private async reapplyWorkdir(nb: OpenNotebook, rt: NotebookRuntime): Promise<void> {
-    await this.requests.chdir(nb, rt, nb.workingDirectory).catch(() => undefined);
   }
 }

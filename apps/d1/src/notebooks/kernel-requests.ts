@@ -59,22 +59,26 @@ export class KernelRequests {
 
   /**
    * Changes the kernel's working directory (language-specific code); when it finishes the notebook's
-   * metadata follows, is saved and broadcast. Resolves with the request's msg_id once sent.
+   * metadata follows, is saved and broadcast. Answers with the request's msg_id at once; `done` settles
+   * once the metadata followed (rejects when the kernel refused the change).
    */
-  async chdir(nb: OpenNotebook, rt: NotebookRuntime, dir: string): Promise<{ message_id: string }> {
+  chdir(nb: OpenNotebook, rt: NotebookRuntime, dir: string): { message_id: string; done: Promise<void> } {
     const code = chdirCode(rt.language(), dir);
     const kernel = this.kernel(nb);
     if (!code) {
       this.notebooks.setWorkingDirectory(nb, dir);
-      return { message_id: '' };
+      return { message_id: '', done: Promise.resolve() };
     }
     let msgId = '';
-    const done = runHidden(kernel, code, 30_000, (id) => (msgId = id));
-    void done.then(
+    const done = runHidden(kernel, code, 30_000, (id) => (msgId = id)).then(
       () => this.notebooks.setWorkingDirectory(nb, dir),
-      (err: Error) => this.logger.warn(`working directory of ${nb.uuid} not changed: ${err.message}`),
+      (err: Error) => {
+        this.logger.warn(`working directory of ${nb.uuid} not changed: ${err.message}`);
+        throw err;
+      },
     );
-    return { message_id: msgId };
+    done.catch(() => undefined); // logged above; callers that do not wait must not see it unhandled
+    return { message_id: msgId, done };
   }
 
   /** A command sent over the notebook websocket; only `complete` exists (d1). */

@@ -67,9 +67,11 @@ export class NotebookRuntime {
     this.queue.pump();
   }
 
-  /** Asks for a variables refresh shortly, unless cells are still waiting. */
+  /** Asks for a variables refresh shortly, unless cells are still waiting or d1 is restarting the kernel. */
   finished(): void {
     this.deps.markChanged(this.nb);
+    // A restart asks once more when it is over; refreshing during it would race the new kernel's set-up.
+    if (this.restarting) return;
     if (this.varsTimer) clearTimeout(this.varsTimer);
     this.varsTimer = setTimeout(() => void this.refreshState(), VARS_DELAY_MS);
   }

@@ -37,7 +37,7 @@ export class NotebookSession {
     const dir = await confine(this.config.rootDir, directory);
     const stat = await fsp.stat(dir).catch(() => null);
     if (!stat?.isDirectory()) throw notFound('Directory does not exist');
-    return this.requests.chdir(nb, this.execution.runtime(nb), dir);
+    return { message_id: this.requests.chdir(nb, this.execution.runtime(nb), dir).message_id };
   }
 
   /** GET vars: the list refreshed after the last execution. */
