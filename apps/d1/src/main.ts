@@ -5,6 +5,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
+import { frameworkError } from './common/error.filter';
+import { indexRoutes } from './common/route-index';
 import { D1WsAdapter } from './events/d1-ws.adapter';
 import type { D1Config, LogLevel } from './config';
 
@@ -15,7 +17,13 @@ function nestLevels(level: LogLevel): NestLogLevel[] {
 }
 
 /** Nest's start-up chatter (every module and route) is debug detail, not something an operator needs. */
-const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestFactory']);
+const QUIET_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'WebSocketsController',
+  'NestFactory',
+]);
 
 class D1Logger extends ConsoleLogger {
   override log(message: unknown, context?: string): void {
@@ -55,6 +63,7 @@ export async function createApp(config: D1Config): Promise<NestFastifyApplicatio
     bodyLimit: config.maxBodyBytes,
     logger: false,
     routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: frameworkError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new D1Logger({ logLevels: nestLevels(config.logLevel) }),
@@ -63,6 +72,7 @@ export async function createApp(config: D1Config): Promise<NestFastifyApplicatio
   });
   app.useWebSocketAdapter(new D1WsAdapter(app));
   configureParsers(app.getHttpAdapter().getInstance());
+  indexRoutes(app.getHttpAdapter().getInstance());
   const doc = new DocumentBuilder()
     .setTitle('d1')
     .setDescription('Stateful notebook-model server: notebooks, cells, execution and kernels')

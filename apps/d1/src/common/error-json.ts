@@ -56,6 +56,8 @@ function fromRelay(err: RelayError): D1Error {
 
 function fromHttpException(err: HttpException): D1Error {
   const status = err.getStatus();
+  // Nest's Fastify adapter hands Fastify's own errors (body limit, media type) over as HttpExceptions.
+  if (status === 413) return payloadTooLarge();
   const res = err.getResponse();
   const message = typeof res === 'string' ? res : ((res as { message?: unknown }).message ?? err.message);
   const reason = Array.isArray(message) ? message.join('; ') : String(message);
@@ -65,7 +67,7 @@ function fromHttpException(err: HttpException): D1Error {
 function fromFastify(status: number, code: string | undefined, message: string): D1Error {
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new D1Error(413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the server accepts');
+      return payloadTooLarge();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new D1Error(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -79,6 +81,12 @@ function fromFastify(status: number, code: string | undefined, message: string):
 
 function err400Json(message: string): boolean {
   return /JSON|Unexpected token|Unexpected end/.test(message);
+}
+
+/** 413; the filter adds the configured limit to the sentence. */
+export function payloadTooLarge(limitBytes?: number): D1Error {
+  const limit = limitBytes === undefined ? '' : ` (${limitBytes} bytes)`;
+  return new D1Error(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than the server accepts${limit}`);
 }
 
 /** The body for a D1Error. */

@@ -1,0 +1,209 @@
+import { connect } from 'node:net';
+import { TestD1, TestResponse, startD1 } from './support/d1';
+
+const MAX_BODY = 4096;
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+const EXECUTE = `/kernels/${UNKNOWN}/execute`;
+
+/** Every error d1 sends: its JSON shape, a JSON content type, and nothing from its insides. */
+function expectErrorJson(res: TestResponse, status: number, error?: string): void {
+  expect({ status: res.status, body: res.json }).toEqual({
+    status,
+    body: { error: error ?? expect.any(String), reason: expect.any(String), detail: expect.anything() },
+  });
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(res.text).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|Traceback/);
+}
+
+/** Sends raw bytes on a fresh connection and resolves with the status line and body once d1 answers. */
+function rawRequest(port: number, head: string, body = ''): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(head + body));
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      data += chunk;
+      const [headers, rest] = data.split('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(headers)?.[1];
+      if (rest !== undefined && length !== undefined && Buffer.byteLength(rest) >= Number(length)) {
+        socket.destroy();
+        resolve({ status: Number(headers.split(' ')[1]), text: rest });
+      }
+    });
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => reject(new Error(`no answer to ${head.split('\r\n')[0]}`)));
+  });
+}
+
+describe('bad input always gets a clear 4xx error JSON, never a 500', () => {
+  let d1: TestD1;
+  let port: number;
+
+  beforeAll(async () => {
+    d1 = await startD1({ maxBodyBytes: MAX_BODY });
+    port = Number(new URL(d1.baseUrl).port);
+  });
+
+  afterAll(async () => {
+    await d1?.close();
+  });
+
+  describe('bodies', () => {
+    it('malformed JSON is a 400 INVALID_JSON', async () => {
+      for (const raw of ['{bad', '{"code": "1",}', '{"code": "1"', "{'code': '1'}", '\u0000']) {
+        const res = await d1.request('POST', EXECUTE, {
+          raw,
+          headers: { 'content-type': 'application/json' },
+        });
+        expectErrorJson(res, 400, 'INVALID_JSON');
+        expect(res.json.reason).toMatch(/^Body is not valid JSON/);
+      }
+    });
+
+    it('a field of the wrong type is a 422 naming the field, once', async () => {
+      const res = await d1.request('POST', EXECUTE, { body: { code: 5 } });
+      expectErrorJson(res, 422, 'VALIDATION_ERROR');
+      expect(res.json).toEqual({
+        error: 'VALIDATION_ERROR',
+        reason: 'code: must be a string',
+        detail: [{ loc: ['body', 'code'], msg: 'must be a string', type: 'isString' }],
+      });
+    });
+
+    it('a missing field is a 422 saying it is required', async () => {
+      for (const body of [{}, undefined]) {
+        const res = await d1.request('POST', EXECUTE, {
+          body,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(res.json).toEqual({
+          error: 'VALIDATION_ERROR',
+          reason: 'code: is required',
+          detail: [{ loc: ['body', 'code'], msg: 'is required', type: 'missing' }],
+        });
+      }
+    });
+
+    it('an unknown field is a 422 naming it', async () => {
+      const res = await d1.request('POST', EXECUTE, { body: { code: '1', cöde: 'x' } });
+      expect(res.json).toEqual({
+        error: 'VALIDATION_ERROR',
+        reason: 'cöde: is not a known field',
+        detail: [{ loc: ['body', 'cöde'], msg: 'is not a known field', type: 'whitelistValidation' }],
+      });
+    });
+
+    it('a body that is not a JSON object is a 422', async () => {
+      for (const body of [[1, 2], 'code', 42, true]) {
+        const res = await d1.request('POST', EXECUTE, { body });
+        expectErrorJson(res, 422, 'VALIDATION_ERROR');
+        expect(res.json.reason).toBe('body: must be a JSON object sent with Content-Type: application/json');
+      }
+    });
+
+    it('a form post where JSON is expected is a 422 saying what to send', async () => {
+      const res = await d1.request('POST', EXECUTE, {
+        raw: 'code=1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expectErrorJson(res, 422, 'VALIDATION_ERROR');
+      expect(res.json.reason).toBe('body: must be a JSON object sent with Content-Type: application/json');
+    });
+
+    it('numbers JSON cannot hold, and __proto__ keys, are refused without harm', async () => {
+      const huge = await d1.request('POST', '/login/token', {
+        raw: '{"expires_in": 1e999}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expectErrorJson(huge, 422, 'VALIDATION_ERROR');
+      expect(huge.json.reason).toMatch(/^expires_in: /);
+      const proto = await d1.request('POST', EXECUTE, {
+        raw: '{"code": "1", "__proto__": {"polluted": true}}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect([404, 422]).toContain(proto.status);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('POST /kernels with an unknown kernel name is a 400 naming the available specs', async () => {
+      const res = await d1.request('POST', '/kernels', { body: { name: 'no-such-kernel' } });
+      expectErrorJson(res, 400, 'BAD_REQUEST');
+      expect(res.json.reason).toBe('Unknown kernel spec "no-such-kernel"; available: python3');
+      const bad = await d1.request('POST', '/kernels', { body: { name: '../../etc/passwd' } });
+      expectErrorJson(bad, 422, 'VALIDATION_ERROR');
+      expect(bad.json.reason).toMatch(/^name: must be a kernel spec name/);
+    });
+
+    it('a body over --max-body is a 413, refused from Content-Length before the body is sent', async () => {
+      const head =
+        `POST ${EXECUTE} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+        `Authorization: Bearer ${await d1.token()}\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n`;
+      const res = await rawRequest(port, head);
+      expect(res.status).toBe(413);
+      expect(JSON.parse(res.text)).toEqual({
+        error: 'PAYLOAD_TOO_LARGE',
+        reason: `Request body is larger than the server accepts (${MAX_BODY} bytes)`,
+        detail: expect.anything(),
+      });
+      // Without a Content-Length, reading stops at the limit.
+      const chunk = 'x'.repeat(MAX_BODY + 100);
+      const chunked = await rawRequest(
+        port,
+        head.replace(/Content-Length: \d+/, 'Transfer-Encoding: chunked'),
+        `${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+      );
+      expect(chunked.status).toBe(413);
+      expect(JSON.parse(chunked.text).error).toBe('PAYLOAD_TOO_LARGE');
+    });
+  });
+
+  describe('routes and paths', () => {
+    it('an unknown route is a 404 error JSON, with or without a token', async () => {
+      for (const auth of [null, undefined]) {
+        for (const path of ['/nope', '/kernels/a/b/c', '/login', '/%F0%9F%98%80']) {
+          const res = await d1.request('GET', path, { auth });
+          expectErrorJson(res, 404, 'NOT_FOUND');
+        }
+      }
+    });
+
+    it('a known route with the wrong method is a 405 naming the allowed ones', async () => {
+      const cases: Array<[string, string, string]> = [
+        ['PUT', '/kernels', 'GET, POST'],
+        ['PATCH', '/hello', 'GET'],
+        ['POST', '/kernels/specs', 'DELETE, GET'], // /kernels/{id} matches too
+        ['GET', `/kernels/${UNKNOWN}/execute`, 'POST'],
+      ];
+      for (const [method, path, allow] of cases) {
+        const res = await d1.request(method, path, { auth: null });
+        expect(`${method} ${path}: ${res.status}`).toBe(`${method} ${path}: 405`);
+        expectErrorJson(res, 405, 'METHOD_NOT_ALLOWED');
+        expect(res.json.reason).toBe(`${method} is not allowed on ${path}; use ${allow}`);
+        expect(res.headers.get('allow')).toBe(allow);
+      }
+    });
+
+    it('encoded, unicode and odd path parameters give 4xx JSON', async () => {
+      const ids = ['%2e%2e%2f%2e%2e%2fetc%2fpasswd', 'é😀', '%00', 'a%20b', '..', 'x'.repeat(1000)];
+      for (const id of ids) {
+        const res = await d1.request('GET', `/kernels/${id}`);
+        expectErrorJson(res, 404, 'NOT_FOUND');
+      }
+      const bad = await d1.request('GET', '/kernels/%ZZ');
+      expectErrorJson(bad, 400, 'BAD_REQUEST');
+      expect(bad.json.reason).toBe('The URL is not valid (bad %-encoding): /kernels/%ZZ');
+      const long = await d1.request('GET', `/kernels/${'x'.repeat(2000)}`);
+      expectErrorJson(long, 414, 'URI_TOO_LONG');
+      const hello = await d1.request('GET', `/hello/${encodeURIComponent('wörld 😀')}`, { auth: null });
+      expect(hello.json).toEqual({ message: 'Hello wörld 😀' });
+    });
+
+    it('odd query strings and headers do not break routing', async () => {
+      expect((await d1.request('GET', '/kernels/specs?x=%ZZ&y')).status).toBe(200);
+      const res = await d1.request('GET', '/kernels/specs', { headers: { 'content-type': 'text/weird' } });
+      expect(res.status).toBe(200);
+      const garbage = await d1.request('GET', '/kernels/specs', { auth: 'Bearer a.b.c' });
+      expectErrorJson(garbage, 401, 'UNAUTHORIZED');
+    });
+  });
+});
