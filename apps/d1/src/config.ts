@@ -1,6 +1,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadProxyConfig, ProxyConfigError, ProxyServerSpec } from './server/proxy/proxy-config';
 
 /** The one validated configuration object of a d1 process; nothing else reads process.env. */
 export interface D1Config {
@@ -148,9 +149,7 @@ function buildConfig(get: (name: string) => string | undefined, env: NodeJS.Proc
     throw new ConfigError(`--gateway-url must be an http(s) URL, got "${gatewayUrl}"`);
   }
   const proxyConfig = get('proxy-config') ?? null;
-  if (proxyConfig && !existsSync(proxyConfig)) {
-    throw new ConfigError(`--proxy-config: file not found: ${proxyConfig}`);
-  }
+  if (proxyConfig) checkProxyConfig(proxyConfig);
   return {
     port: intFlag('port', get('port'), 8000, 0, 65535),
     host: get('host') ?? '127.0.0.1',
@@ -172,6 +171,22 @@ function buildConfig(get: (name: string) => string | undefined, env: NodeJS.Proc
       Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
     ),
   };
+}
+
+/** Fails start-up on a missing or invalid proxy config rather than on the first proxied request. */
+function checkProxyConfig(path: string): void {
+  if (!existsSync(path)) throw new ConfigError(`--proxy-config: file not found: ${path}`);
+  readProxyServers(path);
+}
+
+/** The servers of a proxy config file; a ConfigError naming the bad key when it is invalid. */
+export function readProxyServers(path: string): ProxyServerSpec[] {
+  try {
+    return loadProxyConfig(path);
+  } catch (err) {
+    if (err instanceof ProxyConfigError) throw new ConfigError(`--proxy-config: ${err.message}`);
+    throw err;
+  }
 }
 
 function intFlag(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {

@@ -45,6 +45,11 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
     return this.process;
   }
 
+  /** The embedded server's own token, which the proxy adds upstream at `/proxy/jupyter/`. */
+  get serverToken(): string {
+    return this.token;
+  }
+
   async onModuleInit(): Promise<void> {
     await this.start();
   }

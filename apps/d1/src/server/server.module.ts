@@ -2,13 +2,16 @@ import { Module } from '@nestjs/common';
 import { HelloController } from './hello.controller';
 import { JupyterService } from './jupyter.service';
 import { MetricsModule } from './metrics.module';
+import { ProcessesController } from './proxy/processes.controller';
+import { ProcessesService } from './proxy/processes.service';
+import { ProxyService } from './proxy/proxy.service';
 import { ServerController } from './server.controller';
 import { StatsService } from './stats.service';
 
 @Module({
   imports: [MetricsModule],
-  controllers: [HelloController, ServerController],
-  providers: [JupyterService, StatsService],
-  exports: [JupyterService],
+  controllers: [HelloController, ServerController, ProcessesController],
+  providers: [JupyterService, StatsService, ProcessesService, ProxyService],
+  exports: [JupyterService, ProcessesService],
 })
 export class ServerModule {}
