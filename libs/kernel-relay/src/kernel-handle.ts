@@ -123,13 +123,19 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
     return this.shellRequest('complete_request', { code, cursor_pos: cursorPos });
   }
 
-  /** Sends a history_request for the recent tail with outputs; returns its msg_id and the reply later. */
+  /**
+   * Sends a history_request for the current session with outputs (as d1 does); returns its msg_id and the
+   * reply later. A `range` request, because IPython only has outputs for the running session in memory:
+   * `tail` reads its database, which holds no outputs by default.
+   */
   history(): ShellRequest {
     return this.shellRequest('history_request', {
       output: true,
       raw: true,
-      hist_access_type: 'tail',
-      n: 1000,
+      hist_access_type: 'range',
+      session: 0,
+      start: 0,
+      stop: null,
     });
   }
 

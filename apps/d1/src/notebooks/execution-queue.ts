@@ -30,6 +30,9 @@ interface Running {
   cellId: string;
   msgId: string;
   executionCount: number | null;
+  /** execute_input arrived (iopub); an input_request (stdin) that overtook it waits in `heldInput`. */
+  started: boolean;
+  heldInput: RelayMessage | null;
 }
 
 const OUTPUT_TYPES = new Set([
@@ -127,13 +130,21 @@ export class ExecutionQueue {
     this.settle(running.cellId);
   }
 
-  /** Answers the pending input(); false when none is pending. */
+  /**
+   * Answers the pending input(); false when none is pending. The prompt and answer join the cell's stdout,
+   * as a terminal (or the classic notebook) shows them; a password shows as dots.
+   */
   answerInput(value: string): boolean {
     const pending = this.input;
     const kernel = this.host.kernel();
     if (!pending || !kernel) return false;
     this.input = null;
     kernel.sendInput(value, pending.parentHeader);
+    if (this.host.model.hasCell(pending.cell_id)) {
+      const shown = pending.password ? '\u00b7'.repeat(8) : value;
+      const echo = { output_type: 'stream', name: 'stdout', text: `${pending.prompt}${shown}\n` } as Output;
+      for (const id of this.host.model.appendOutput(pending.cell_id, echo)) this.host.cellChanged(id, true);
+    }
     return true;
   }
 
@@ -148,7 +159,13 @@ export class ExecutionQueue {
     if (this.running || this.queue.length === 0 || !kernel) return;
     const next = this.queue.shift()!;
     if (!this.host.model.hasCell(next.cellId)) return this.pump();
-    const running: Running = { cellId: next.cellId, msgId: next.msgId, executionCount: null };
+    const running: Running = {
+      cellId: next.cellId,
+      msgId: next.msgId,
+      executionCount: null,
+      started: false,
+      heldInput: null,
+    };
     this.running = running;
     const source = this.host.model.getCell(next.cellId).source as string;
     this.host.sent(next.msgId, next.cellId);
@@ -175,7 +192,9 @@ export class ExecutionQueue {
       this.host.cellChanged(run.cellId, false);
     } else if (type === 'execute_input') {
       run.executionCount = (msg.content.execution_count as number | undefined) ?? null;
+      run.started = true;
       this.host.emit({ cell_execution_input: { content: msg.content, parent_id: run.msgId } });
+      if (run.heldInput) this.onInputRequest(run, run.heldInput);
     } else if (OUTPUT_TYPES.has(type)) {
       for (const id of model.applyMessage(run.cellId, msg as never)) this.host.cellChanged(id, true);
     } else if (type === 'input_request') {
@@ -186,6 +205,9 @@ export class ExecutionQueue {
   }
 
   private onInputRequest(run: Running, msg: RelayMessage): void {
+    // stdin and iopub are separate channels: keep clients' order (input started, then the prompt).
+    run.heldInput = run.started ? null : msg;
+    if (!run.started) return;
     this.input = {
       cell_id: run.cellId,
       prompt: String(msg.content.prompt ?? ''),

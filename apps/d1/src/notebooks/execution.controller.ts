@@ -83,18 +83,21 @@ export class ExecutionController {
   }
 
   @Post('scratch_execute')
+  @HttpCode(200)
   @Write()
   scratch(@Param('uuid', UuidPipe) uuid: string, @D1Body(CodeBody) body: CodeBody) {
     return { kernel_message: this.execution.scratch(uuid, body.code) };
   }
 
   @Post('complete')
+  @HttpCode(200)
   @Write()
   complete(@Param('uuid', UuidPipe) uuid: string, @D1Body(CompleteBody) body: CompleteBody) {
     return { kernel_message: this.session.complete(uuid, body.code, body.cursor_position) };
   }
 
   @Post('history')
+  @HttpCode(200)
   @Read()
   history(@Param('uuid', UuidPipe) uuid: string) {
     return { kernel_message: this.session.history(uuid) };
