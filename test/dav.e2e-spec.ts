@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { davRequest, type DavRequestOptions } from './support/dav-client';
 import { PASSWORD, startDavServer, type DavTestServer } from './support/dav-server';
 
 const RW: [string, string] = ['rw', PASSWORD];
-const RO: [string, string] = ['ro', PASSWORD];
 
-const LOCK_BODY =
-  '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>' +
-  '<D:locktype><D:write/></D:locktype><D:owner>e2e</D:owner></D:lockinfo>';
-
+/**
+ * The dav plugin on a bare Fastify: what only the plugin's own interface shows (the changes it reports to its
+ * host) and regressions for requests that crashed webdav-server 2.6.3. Credentials, the permission matrix,
+ * confinement and real clients are tested through the app (test/dav-app, dav-litmus, dav-davfs).
+ */
 describe('WebDAV over HTTP (bare Fastify with the dav plugin)', () => {
   let server: DavTestServer;
   const req = (method: string, rawPath: string, options: DavRequestOptions = {}) =>
@@ -25,55 +25,6 @@ describe('WebDAV over HTTP (bare Fastify with the dav plugin)', () => {
   afterEach(() => {
     // Any failure inside webdav-server would show up here rather than as a crashed process.
     expect(server.errors).toEqual([]);
-  });
-
-  describe('permissions', () => {
-    beforeAll(() => writeFileSync(onDisk('perm.txt'), 'original'));
-
-    it.each([
-      ['no credentials', undefined],
-      ['a wrong password', ['rw', 'nope'] as [string, string]],
-      ['an unknown user', ['who', PASSWORD] as [string, string]],
-    ])('answers 401 with a Basic challenge for %s', async (_label, auth) => {
-      const res = await req('PROPFIND', '/dav/', { auth, headers: { depth: '0' } });
-      expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toMatch(/^Basic realm="d1"/);
-    });
-
-    it.each([
-      ['GET', '/dav/perm.txt', {}, 200],
-      ['HEAD', '/dav/perm.txt', {}, 200],
-      ['OPTIONS', '/dav/', {}, 200],
-      ['PROPFIND', '/dav/', { depth: '1' }, 207],
-    ])('lets a read-only principal %s', async (method, url, headers, status) => {
-      expect((await req(method, url, { auth: RO, headers })).status).toBe(status);
-    });
-
-    it.each([
-      ['PUT', '/dav/perm.txt', {}],
-      ['PUT', '/dav/ro-new.txt', {}],
-      ['DELETE', '/dav/perm.txt', {}],
-      ['MKCOL', '/dav/ro-dir', {}],
-      ['COPY', '/dav/perm.txt', { destination: '/dav/ro-copy.txt' }],
-      ['MOVE', '/dav/perm.txt', { destination: '/dav/ro-moved.txt' }],
-      ['PROPPATCH', '/dav/perm.txt', {}],
-      ['LOCK', '/dav/perm.txt', {}],
-      ['UNLOCK', '/dav/perm.txt', { 'lock-token': '<urn:uuid:x>' }],
-    ])('refuses %s %s to a read-only principal with 403', async (method, url, headers) => {
-      const res = await req(method, url, {
-        auth: RO,
-        headers,
-        body: method === 'PUT' ? 'changed' : undefined,
-      });
-      expect(res.status).toBe(403);
-    });
-
-    it('left the disk untouched after the refused writes', () => {
-      expect(readFileSync(onDisk('perm.txt'), 'utf8')).toBe('original');
-      for (const name of ['ro-new.txt', 'ro-dir', 'ro-copy.txt', 'ro-moved.txt']) {
-        expect(existsSync(onDisk(name))).toBe(false);
-      }
-    });
   });
 
   describe('file operations land on disk', () => {
@@ -116,130 +67,6 @@ describe('WebDAV over HTTP (bare Fastify with the dav plugin)', () => {
           { absPath: path.join(root, 'docs'), kind: 'deleted' },
         ]),
       );
-    });
-
-    it('keeps dead properties set with PROPPATCH', async () => {
-      await req('PUT', '/dav/props.txt', { auth: RW, body: 'p' });
-      const patch = await req('PROPPATCH', '/dav/props.txt', {
-        auth: RW,
-        body:
-          '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="http://example.com/ns/">' +
-          '<D:set><D:prop><Z:colour>blue</Z:colour></D:prop></D:set></D:propertyupdate>',
-      });
-      expect(patch.status).toBe(207);
-      const found = await req('PROPFIND', '/dav/props.txt', {
-        auth: RW,
-        headers: { depth: '0' },
-        body:
-          '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop>' +
-          '<colour xmlns="http://example.com/ns/"/></D:prop></D:propfind>',
-      });
-      expect(found.body).toContain('<colour xmlns="http://example.com/ns/">blue</colour>');
-    });
-
-    it('enforces locks: writes need the lock token, UNLOCK answers 204', async () => {
-      await req('PUT', '/dav/locked.txt', { auth: RW, body: 'v1' });
-      const lock = await req('LOCK', '/dav/locked.txt', { auth: RW, body: LOCK_BODY });
-      expect(lock.status).toBe(200);
-      const token = String(lock.headers['lock-token']);
-      expect(token).toMatch(/^<.+>$/);
-
-      expect((await req('PUT', '/dav/locked.txt', { auth: RW, body: 'v2' })).status).toBe(423);
-      expect((await req('DELETE', '/dav/locked.txt', { auth: RW })).status).toBe(423);
-      const move = await req('MOVE', '/dav/locked.txt', { auth: RW, headers: { destination: '/dav/x.txt' } });
-      expect(move.status).toBe(423);
-      expect(readFileSync(onDisk('locked.txt'), 'utf8')).toBe('v1');
-
-      const put = await req('PUT', '/dav/locked.txt', {
-        auth: RW,
-        headers: { if: `(${token})` },
-        body: 'v2',
-      });
-      expect(put.status).toBeLessThan(300);
-      expect(readFileSync(onDisk('locked.txt'), 'utf8')).toBe('v2');
-      expect(
-        (await req('UNLOCK', '/dav/locked.txt', { auth: RW, headers: { 'lock-token': token } })).status,
-      ).toBe(204);
-      expect((await req('DELETE', '/dav/locked.txt', { auth: RW })).status).toBe(200);
-    });
-  });
-
-  describe('confinement', () => {
-    let outside: string;
-
-    beforeAll(() => {
-      outside = path.join(server.sandbox, 'outside');
-      mkdirSync(outside);
-      writeFileSync(path.join(outside, 'secret.txt'), 'secret');
-      writeFileSync(path.join(server.sandbox, 'sibling.txt'), 'sibling');
-      symlinkSync(outside, onDisk('link-out'));
-      symlinkSync(path.join(outside, 'secret.txt'), onDisk('link-secret'));
-      mkdirSync(onDisk('tree'));
-      writeFileSync(onDisk('tree/own.txt'), 'own');
-      symlinkSync(outside, onDisk('tree/link-out'));
-    });
-
-    const sandboxSnapshot = () => ({
-      outside: readdirSync(outside).sort(),
-      secret: readFileSync(path.join(outside, 'secret.txt'), 'utf8'),
-      sandbox: readdirSync(server.sandbox).sort(),
-    });
-
-    it.each([
-      '/dav/../sibling.txt',
-      '/dav/%2e%2e/sibling.txt',
-      '/dav/%2E%2E/sibling.txt',
-      '/dav/.%2e/sibling.txt',
-      '/dav/a/../../sibling.txt',
-      '/dav/..%2fsibling.txt',
-      '/dav/%2e%2e%2fsibling.txt',
-      '/dav/..%5csibling.txt',
-      '/dav/..\\sibling.txt',
-      '/dav/sibling.txt%00',
-      '/dav/link-secret',
-      '/dav/link-out/secret.txt',
-      '/dav/link-out/new.txt',
-    ])('refuses GET, PUT and DELETE of %s', async (rawPath) => {
-      const before = sandboxSnapshot();
-      for (const method of ['GET', 'PUT', 'DELETE']) {
-        const res = await req(method, rawPath, { auth: RW, body: method === 'PUT' ? 'pwned' : undefined });
-        expect([400, 403, 404]).toContain(res.status);
-        expect(res.body).not.toContain('secret');
-        expect(res.body).not.toContain('sibling');
-      }
-      expect(sandboxSnapshot()).toEqual(before);
-    });
-
-    it.each([
-      '/dav/../escaped.txt',
-      '/dav/%2e%2e/escaped.txt',
-      '/dav/link-out/escaped.txt',
-      `http://evil.example/dav/escaped.txt`,
-      'http://127.0.0.1:1/dav/escaped.txt',
-      '../escaped.txt',
-    ])('refuses COPY and MOVE to Destination %s', async (destination) => {
-      writeFileSync(onDisk('movable.txt'), 'movable');
-      const before = sandboxSnapshot();
-      for (const method of ['COPY', 'MOVE']) {
-        const res = await req(method, '/dav/movable.txt', { auth: RW, headers: { destination } });
-        expect(res.status).toBeGreaterThanOrEqual(400);
-      }
-      expect(sandboxSnapshot()).toEqual(before);
-      expect(readFileSync(onDisk('movable.txt'), 'utf8')).toBe('movable');
-    });
-
-    it('never reads through, copies through or deletes through a symlink leading out', async () => {
-      const before = sandboxSnapshot();
-      const listing = await req('PROPFIND', '/dav/tree/', { auth: RW, headers: { depth: '1' } });
-      expect(listing.status).toBe(207);
-      expect(listing.body).not.toContain('secret.txt');
-
-      const copy = await req('COPY', '/dav/tree/', { auth: RW, headers: { destination: '/dav/tree-copy/' } });
-      expect(copy.status).toBeGreaterThanOrEqual(200);
-      expect(existsSync(onDisk('tree-copy/link-out/secret.txt'))).toBe(false);
-
-      await req('DELETE', '/dav/tree/', { auth: RW });
-      expect(sandboxSnapshot()).toEqual(before);
     });
   });
 

@@ -15,6 +15,8 @@ export interface DavPluginOptions {
   prefix?: '/dav';
   authenticate: DavAuthenticate;
   onRequest?: (method: string) => void;
+  /** Called once each request is answered; gets no headers, so credentials cannot leak into logs. */
+  onResponse?: (method: string, url: string, status: number) => void;
   onFileChanged?: (absPath: string, kind: DavChangeKind, destAbsPath?: string) => void;
   /** Where unexpected failures inside webdav-server are reported; never receives credentials. */
   onError?: (error: unknown) => void;
@@ -87,12 +89,41 @@ const davPluginImpl: FastifyPluginAsync<DavPluginOptions> = async (fastify, opts
 
   const toAbsolute = (segments: string[]): string => path.join(rootReal, ...segments);
 
+  /**
+   * The checked segments of a COPY/MOVE destination (undefined for other methods or none given), the refusal
+   * for an unparsable one, or false for one that resolves outside the root.
+   */
+  async function checkDestination(req: IncomingMessage, method: string) {
+    const header = req.headers.destination;
+    if ((method !== 'COPY' && method !== 'MOVE') || typeof header !== 'string') return undefined;
+    const dest = parseDestination(header, req.headers.host, prefix);
+    if (!dest.ok) return dest;
+    if ((await resolveInsideRoot(rootReal, dest.segments)) === null) return false;
+    // Hand webdav-server exactly the path that was checked, not its own reading of the header.
+    req.headers.destination = prefix + dest.encoded;
+    return dest.segments;
+  }
+
+  /** Tells the host about a successful write once the response is out. */
+  function reportChange(res: ServerResponse, method: string, source: string[], destination?: string[]) {
+    const notify = opts.onFileChanged;
+    if (!notify) return;
+    res.once('finish', () => {
+      if (res.statusCode < 200 || res.statusCode >= 300) return;
+      if (method === 'COPY' && destination) notify(toAbsolute(destination), 'modified');
+      else if (method === 'MOVE' && destination) notify(toAbsolute(source), 'moved', toAbsolute(destination));
+      else if (method !== 'COPY' && method !== 'MOVE') notify(toAbsolute(source), CHANGE_KINDS[method]);
+    });
+  }
+
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     reply.hijack();
     const req = request.raw;
     const res = reply.raw;
     const method = (req.method ?? 'GET').toUpperCase();
     opts.onRequest?.(method);
+    const url = req.url ?? '/';
+    res.once('finish', () => opts.onResponse?.(method, url, res.statusCode));
 
     const decision = authorize(opts.authenticate, req.headers.authorization, method);
     if (!decision.ok) {
@@ -109,28 +140,10 @@ const davPluginImpl: FastifyPluginAsync<DavPluginOptions> = async (fastify, opts
     if (!target.ok) return refuse(res, target);
     if ((await resolveInsideRoot(rootReal, target.segments)) === null) return sendStatus(res, 403);
 
-    let destination: string[] | undefined;
-    const destinationHeader = req.headers.destination;
-    if ((method === 'COPY' || method === 'MOVE') && typeof destinationHeader === 'string') {
-      const dest = parseDestination(destinationHeader, req.headers.host, prefix);
-      if (!dest.ok) return refuse(res, dest);
-      if ((await resolveInsideRoot(rootReal, dest.segments)) === null) return sendStatus(res, 403);
-      // Hand webdav-server exactly the path that was checked, not its own reading of the header.
-      req.headers.destination = prefix + dest.encoded;
-      destination = dest.segments;
-    }
-
-    const kind = CHANGE_KINDS[method];
-    if (kind && opts.onFileChanged) {
-      const notify = opts.onFileChanged;
-      res.once('finish', () => {
-        if (res.statusCode < 200 || res.statusCode >= 300) return;
-        const source = toAbsolute(target.segments);
-        if (method === 'COPY' && destination) notify(toAbsolute(destination), 'modified');
-        else if (method === 'MOVE' && destination) notify(source, 'moved', toAbsolute(destination));
-        else if (method !== 'COPY' && method !== 'MOVE') notify(source, kind);
-      });
-    }
+    const destination = await checkDestination(req, method);
+    if (destination === false) return sendStatus(res, 403);
+    if (destination && !Array.isArray(destination)) return refuse(res, destination);
+    if (CHANGE_KINDS[method]) reportChange(res, method, target.segments, destination);
 
     req.url = target.encoded;
     execute(server, req, res, prefix, reportError);

@@ -34,6 +34,7 @@ export class DavService implements OnModuleInit {
       rootDir: this.config.rootDir,
       authenticate: (username, password) => this.auth.fromBasic(username, password),
       onRequest: (method) => this.onRequest(method),
+      onResponse: (method, url, status) => this.logger.verbose(`${method} ${url} ${status}`),
       onFileChanged: (path, kind, dest) => this.changes$.next({ path, kind, dest }),
       onError: (err) => this.logger.error(`WebDAV request failed: ${(err as Error)?.message ?? String(err)}`),
     });
