@@ -28,7 +28,7 @@ export class HelloController {
 
   @Get('readyz')
   async readyz() {
-    if (!(await this.jupyter.ready())) throw kernelUnavailable('Kernels are not available yet');
+    if (!(await this.jupyter.ready())) throw kernelUnavailable(this.jupyter.unavailableReason());
     return { status: 'ready' };
   }
 }

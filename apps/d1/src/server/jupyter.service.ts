@@ -5,6 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { assetPath } from '../common/assets';
+import { GatewayRelay } from './gateway-relay';
+
+/** How often a remote kernel gateway is probed, so /readyz and lost kernels follow its outages. */
+const GATEWAY_CHECK_MS = 1000;
 
 /** What GET /server/jupyter reports about the kernel service. */
 export interface JupyterInfo {
@@ -29,6 +33,12 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
   private process: SupervisedProcess | null = null;
   private version: string | null = null;
   private _relay: KernelRelay | null = null;
+  private gateway: GatewayRelay | null = null;
+  private gatewayWatch: NodeJS.Timeout | null = null;
+  /** Whether the last probe reached the gateway, and why it failed when it did not. */
+  private gatewayUp = false;
+  private gatewayError: string | null = null;
+  private gatewayCheck: Promise<boolean> | null = null;
   /** Emits when the kernel service came back after losing its kernels (a restart of the embedded server). */
   readonly restarted$ = new Subject<void>();
 
@@ -56,17 +66,7 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
 
   /** Starts the embedded server (or checks the gateway) and waits until kernels can be started. */
   async start(): Promise<void> {
-    if (this.config.gatewayUrl) {
-      this._relay = new KernelRelay({
-        baseUrl: this.config.gatewayUrl,
-        token: this.config.gatewayToken ?? '',
-      });
-      this.version = await this._relay.ping().catch((err: Error) => {
-        this.logger.warn(`gateway ${this.config.gatewayUrl} not reachable yet: ${err.message}`);
-        return null;
-      });
-      return;
-    }
+    if (this.config.gatewayUrl) return this.startGateway(this.config.gatewayUrl);
     this.process = this.embedded();
     this.process.on('restarted', () => {
       this.logger.warn('embedded Jupyter Server restarted; open notebooks get fresh kernels');
@@ -82,6 +82,7 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
 
   /** Whether kernels can be started right now. */
   async ready(): Promise<boolean> {
+    if (this.gateway) return this.checkGateway();
     if (!this._relay) return false;
     if (this.process && this.process.info().state !== 'running') return false;
     try {
@@ -90,6 +91,15 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
     } catch {
       return false;
     }
+  }
+
+  /** Why kernels are unavailable, for the 503 of /readyz. */
+  unavailableReason(): string {
+    if (this.gateway) {
+      return `Kernel gateway ${this.config.gatewayUrl} is unreachable${this.gatewayError ? `: ${this.gatewayError}` : ''}`;
+    }
+    const state = this.process?.info().state;
+    return state ? `The embedded Jupyter Server is ${state}` : 'Kernels are not available yet';
   }
 
   /** GET /server/jupyter. */
@@ -110,11 +120,60 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
 
   /** Shuts kernels down, then stops the server: POST /api/shutdown, SIGTERM, SIGKILL. */
   async onApplicationShutdown(): Promise<void> {
+    if (this.gatewayWatch) clearInterval(this.gatewayWatch);
     if (this._relay) {
       await this._relay.shutdownAll().catch(() => undefined);
       this._relay.dispose();
     }
     await this.process?.stop();
+  }
+
+  /** No local server: kernels live in the gateway, which may come and go; d1 starts either way. */
+  private async startGateway(baseUrl: string): Promise<void> {
+    this.gateway = new GatewayRelay({
+      baseUrl,
+      token: this.config.gatewayToken ?? '',
+      requestTimeoutMs: 10_000,
+    });
+    this._relay = this.gateway;
+    if (await this.checkGateway()) this.logger.log(`kernel gateway ${baseUrl} (${this.version}) reachable`);
+    this.gatewayWatch = setInterval(() => void this.checkGateway(), GATEWAY_CHECK_MS);
+    this.gatewayWatch.unref();
+  }
+
+  /** Probes the gateway (one probe at a time); coming back after an outage replaces lost kernels. */
+  private checkGateway(): Promise<boolean> {
+    this.gatewayCheck ??= this.probeGateway().finally(() => (this.gatewayCheck = null));
+    return this.gatewayCheck;
+  }
+
+  private async probeGateway(): Promise<boolean> {
+    const gateway = this.gateway as GatewayRelay;
+    const wasUp = this.gatewayUp;
+    try {
+      this.version = await gateway.ping();
+    } catch (err) {
+      const firstFailure = this.gatewayError === null;
+      this.gatewayError = (err as Error).message;
+      if (wasUp || firstFailure) this.logger.warn(`${this.gatewayError}; kernels are unavailable`);
+      this.gatewayUp = false;
+      return false;
+    }
+    this.gatewayUp = true;
+    const hadOutage = this.gatewayError !== null;
+    this.gatewayError = null;
+    if (hadOutage) await this.afterOutage(gateway);
+    return true;
+  }
+
+  /** A gateway that restarted has lost its kernels, and kernels failed to start meanwhile: start fresh ones. */
+  private async afterOutage(gateway: GatewayRelay): Promise<void> {
+    const failedCalls = gateway.lostContact;
+    gateway.lostContact = false;
+    const alive = new Set((await gateway.list().catch(() => [])).map((k) => k.id));
+    const lost = gateway.handles().filter((h) => !alive.has(h.id)).length;
+    this.logger.log(`kernel gateway ${this.config.gatewayUrl} is reachable again (${lost} kernels lost)`);
+    if (lost > 0 || failedCalls) this.restarted$.next();
   }
 
   private embedded(): SupervisedProcess {
