@@ -1,0 +1,215 @@
+import { freePort } from '@d1/supervisor';
+import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FLAGS } from '../apps/d1/src/config';
+import { waitFor } from './support/d1';
+import { childPids, pidAlive, report } from './support/kernels';
+
+const REPO = join(__dirname, '..');
+const START_D1 = join(REPO, 'bin/start-d1');
+const CLI_JS = join(REPO, 'dist/apps/d1/src/cli.js');
+
+/** The newest mtime of the sources that go into dist/. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+      newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** start-d1 runs dist/: build it first when it is missing or older than the sources. */
+function ensureBuilt(): void {
+  const built = (() => {
+    try {
+      return statSync(CLI_JS).mtimeMs;
+    } catch {
+      return 0;
+    }
+  })();
+  if (built > Math.max(newestSource(join(REPO, 'apps')), newestSource(join(REPO, 'libs')))) return;
+  const t0 = Date.now();
+  const res = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
+  // tsc still emits on type errors elsewhere in the tree; the behaviour checked below is what counts here.
+  if (res.status !== 0) process.stdout.write(`  build reported errors:\n${res.stdout.slice(0, 2000)}\n`);
+  report(`built dist/ for start-d1 in ${Date.now() - t0} ms`);
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs start-d1 to completion with only the given env (plus PATH and HOME). */
+function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      START_D1,
+      args,
+      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? null) : 0;
+        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('start-d1', () => {
+  let rootDir: string;
+
+  beforeAll(() => {
+    ensureBuilt();
+    rootDir = realpathSync(mkdtempSync(join(tmpdir(), 'd1-cli-')));
+  });
+
+  afterAll(() => {
+    rmSync(rootDir, { recursive: true, force: true });
+  });
+
+  it('--help lists every flag with its env var and exits 0', async () => {
+    const res = await runCli(['--help']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^Usage: start-d1 /);
+    const documented = [
+      'port',
+      'host',
+      'secret-token',
+      'root-dir',
+      'gateway-url',
+      'gateway-token',
+      'jwt-secret',
+      'token-ttl',
+      'log-level',
+      'proxy-config',
+      'default-kernel',
+      'max-body',
+    ];
+    for (const name of new Set([...documented, ...Object.keys(FLAGS)])) {
+      const env = FLAGS[name]?.env;
+      const line = res.stdout.split('\n').find((l) => l.trimStart().startsWith(`--${name} `));
+      expect({ name, line: line !== undefined }).toEqual({ name, line: true });
+      if (env) expect(line).toContain(`[env ${env}]`);
+    }
+    expect((await runCli(['-h'])).stdout).toBe(res.stdout);
+  });
+
+  it('refuses bad flags and env vars with exit code 2 and one clear line', async () => {
+    const secret = { D1_SECRET_TOKEN: 's' };
+    const file = join(rootDir, 'a-file');
+    writeFileSync(file, '');
+    const cases: Array<[string[], Record<string, string>, string]> = [
+      [['--port', 'abc'], secret, 'start-d1: --port must be a whole number, got "abc"'],
+      [['--port', '70000'], secret, 'start-d1: --port must be between 0 and 65535, got 70000'],
+      [[], { ...secret, D1_PORT: 'eighty' }, 'start-d1: --port must be a whole number, got "eighty"'],
+      [['--root-dir', '/no/such/dir'], secret, 'start-d1: --root-dir does not exist: /no/such/dir'],
+      [['--root-dir', file], secret, `start-d1: --root-dir is not a directory: ${file}`],
+      [
+        ['--port', '8000'],
+        {},
+        'start-d1: --secret-token is required (or set D1_SECRET_TOKEN): clients exchange it for tokens',
+      ],
+      [['--bogus'], secret, "start-d1: Unknown option '--bogus' (see start-d1 --help)"],
+      [['--port'], secret, "start-d1: Option '--port <value>' argument missing (see start-d1 --help)"],
+      [
+        ['--log-level', 'loud'],
+        secret,
+        'start-d1: --log-level must be one of error, warn, log, debug, verbose, got "loud"',
+      ],
+      // A flag wins over its env var: the bad D1_LOG_LEVEL is never looked at.
+      [
+        ['--log-level', 'warn', '--root-dir', '/no/such/dir'],
+        { ...secret, D1_LOG_LEVEL: 'loud' },
+        'start-d1: --root-dir does not exist: /no/such/dir',
+      ],
+    ];
+    const runs = await Promise.all(cases.map(([args, env]) => runCli(args, env)));
+    runs.forEach((res, i) => {
+      const [args, , line] = cases[i];
+      expect({ args, code: res.code, stderr: res.stderr, stdout: res.stdout }).toEqual({
+        args,
+        code: 2,
+        stderr: `${line}\n`,
+        stdout: '',
+      });
+    });
+  });
+
+  describe('as a real process configured by env vars only', () => {
+    let child: ChildProcess | null = null;
+    let baseUrl: string;
+    let secret: string;
+    const output: string[] = [];
+
+    beforeAll(async () => {
+      const port = await freePort();
+      secret = `cli-secret-${process.pid}`;
+      baseUrl = `http://127.0.0.1:${port}`;
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        D1_PORT: String(port),
+        D1_SECRET_TOKEN: secret,
+        D1_ROOT_DIR: rootDir,
+        D1_LOG_LEVEL: 'warn',
+      };
+      const t0 = Date.now();
+      child = spawn(START_D1, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+      child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+      await waitFor(
+        async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.status === 200,
+        'start-d1 to be ready',
+        30_000,
+      );
+      report(`start-d1 -> /readyz 200 in ${Date.now() - t0} ms`);
+    });
+
+    afterAll(() => {
+      // Only reached with the process still alive when a test failed: do not leave it behind.
+      if (child && child.exitCode === null) child.kill('SIGKILL');
+    });
+
+    const authed = async (path: string, init: RequestInit = {}): Promise<Response> => {
+      const login = await fetch(`${baseUrl}/login/access-token`, { headers: { authorization: secret } });
+      const token = ((await login.json()) as { token: { access_token: string } }).token.access_token;
+      return fetch(baseUrl + path, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+    };
+
+    it('listens on D1_PORT, takes D1_SECRET_TOKEN and serves D1_ROOT_DIR', async () => {
+      const info = ((await (await authed('/server/jupyter')).json()) as { server_info: { root_dir: string } })
+        .server_info;
+      expect(info.root_dir).toBe(rootDir);
+    });
+
+    it('SIGTERM with a kernel running: exits 0 and leaves no Jupyter or kernel process', async () => {
+      const started = await authed('/kernels', { method: 'POST', body: '{}' });
+      expect(started.status).toBe(201);
+      const { server_info } = (await (await authed('/server/jupyter')).json()) as {
+        server_info: { pid: number };
+      };
+      const kernelPids = childPids(server_info.pid);
+      expect(kernelPids.length).toBe(1);
+
+      const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+      const t0 = Date.now();
+      child!.kill('SIGTERM');
+      const code = await exited;
+      report(`SIGTERM -> exit in ${Date.now() - t0} ms`);
+      expect({ code, output: code === 0 ? '' : output.join('') }).toEqual({ code: 0, output: '' });
+      for (const pid of [server_info.pid, ...kernelPids]) {
+        await waitFor(() => !pidAlive(pid), `pid ${pid} to be gone`, 5000);
+      }
+    });
+  });
+});
