@@ -98,7 +98,17 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
       throw translateError(err, `execute on kernel ${this.id}`);
     }
     const relay = (msg: KernelMessage.IMessage): void => onMessage(toRelayMessage(msg));
-    future.onIOPub = relay;
+    const msgId = future.msg.header.msg_id;
+    // services hand an update_display_data only to the requests that first showed its display_id (as
+    // copies), never to the request that sent it. d1 applies updates notebook-wide from the sender, so the
+    // copies are dropped and the sender's own updates are taken from the connection's iopub feed.
+    future.onIOPub = (msg) => (msg.header.msg_type === 'update_display_data' ? undefined : relay(msg));
+    const onIopub = (_: unknown, msg: KernelMessage.IIOPubMessage): void => {
+      if (msg.header.msg_type === 'update_display_data' && msg.parent_header?.msg_id === msgId) relay(msg);
+    };
+    this.conn.iopubMessage.connect(onIopub);
+    const disconnect = (): boolean => this.conn.iopubMessage.disconnect(onIopub);
+    future.done.then(disconnect, disconnect);
     future.onStdin = relay;
     future.onReply = relay;
     const done = future.done.then(
@@ -107,7 +117,7 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
         throw new RelayError('dead', 'The kernel restarted or died before the execution finished');
       },
     );
-    return { msgId: future.msg.header.msg_id, done };
+    return { msgId, done };
   }
 
   /** Answers a pending input_request of the execution `parentMsgId`. */
