@@ -108,7 +108,8 @@ describe('start-d1', () => {
     const cases: Array<[string[], Record<string, string>, string]> = [
       [['--port', 'abc'], secret, 'start-d1: --port must be a whole number, got "abc"'],
       [['--port', '70000'], secret, 'start-d1: --port must be between 0 and 65535, got 70000'],
-      [[], { ...secret, D1_PORT: 'eighty' }, 'start-d1: --port must be a whole number, got "eighty"'],
+      [[], { ...secret, D1_PORT: 'eighty' }, 'start-d1: D1_PORT must be a whole number, got "eighty"'],
+      [[], { ...secret, D1_ROOT_DIR: '/no/such/dir' }, 'start-d1: D1_ROOT_DIR does not exist: /no/such/dir'],
       [['--root-dir', '/no/such/dir'], secret, 'start-d1: --root-dir does not exist: /no/such/dir'],
       [['--root-dir', file], secret, `start-d1: --root-dir is not a directory: ${file}`],
       [

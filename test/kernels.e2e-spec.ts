@@ -106,6 +106,13 @@ describe('kernels: specs, lifecycle and streaming execute against a real Jupyter
     });
   });
 
+  it('unicode code and output survive the round trip', async () => {
+    const res = await executeStream(d1, kernelId, 'print("héllo wörld 😀 ✓ 中文")');
+    const outputs = expectExecutionShape(res.lines);
+    expect(outputs.map((l) => l.content.text)).toEqual(['héllo wörld 😀 ✓ 中文\n']);
+    expect(res.lines[1].content.code).toBe('print("héllo wörld 😀 ✓ 中文")');
+  });
+
   it('1+1 streams an execute_result of 2', async () => {
     const res = await executeStream(d1, kernelId, '1+1');
     const outputs = expectExecutionShape(res.lines);

@@ -130,7 +130,19 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): D1Config | 
     const e = FLAGS[name].env ? env[FLAGS[name].env] : undefined;
     return e === '' ? undefined : e;
   };
-  return buildConfig(get, env);
+  try {
+    return buildConfig(get, env);
+  } catch (err) {
+    throw nameTheSource(err, values, env);
+  }
+}
+
+/** A bad value that came from an env var is reported under that var's name: it is what the user set. */
+function nameTheSource(err: unknown, values: Record<string, unknown>, env: NodeJS.ProcessEnv): unknown {
+  const flag = err instanceof ConfigError ? /^--([a-z-]+)/.exec(err.message)?.[1] : undefined;
+  const spec = flag ? FLAGS[flag] : undefined;
+  if (!flag || !spec?.env || typeof values[flag] === 'string' || !env[spec.env]) return err;
+  return new ConfigError(err.message.replace(`--${flag}`, spec.env));
 }
 
 function buildConfig(get: (name: string) => string | undefined, env: NodeJS.ProcessEnv): D1Config {
