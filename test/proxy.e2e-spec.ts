@@ -246,6 +246,30 @@ describe('proxied servers', () => {
     expect(res.json).toHaveProperty('started');
     expect((await d1.request('GET', '/proxy/jupyter/api/status', { auth: null })).status).toBe(401);
   });
+
+  it("proxies the embedded Jupyter Server's kernel websockets", async () => {
+    const kernel = await d1.request('POST', '/proxy/jupyter/api/kernels', { body: { name: 'python3' } });
+    expect(kernel.status).toBe(201);
+    const ws = new WebSocket(
+      `${d1.wsUrl}/proxy/jupyter/api/kernels/${kernel.json.id}/channels?token=${await d1.token()}`,
+    );
+    const msgTypes: string[] = [];
+    ws.on('message', (data) => msgTypes.push(JSON.parse(data.toString()).header.msg_type));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const header = {
+      msg_id: 'm1',
+      msg_type: 'kernel_info_request',
+      session: 's1',
+      username: 'u',
+      version: '5.3',
+    };
+    ws.send(
+      JSON.stringify({ header, parent_header: {}, metadata: {}, content: {}, channel: 'shell', buffers: [] }),
+    );
+    await waitFor(() => msgTypes.includes('kernel_info_reply'), 'kernel_info_reply through the proxy');
+    ws.close();
+    expect((await d1.request('DELETE', `/proxy/jupyter/api/kernels/${kernel.json.id}`)).status).toBe(204);
+  });
 });
 
 describe('proxied websockets', () => {

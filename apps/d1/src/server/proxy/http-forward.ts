@@ -52,7 +52,8 @@ export function forward(f: ForwardRequest): Promise<void> {
       (answer) => relayResponse(f, answer, origin, resolve),
     );
     upstream.on('error', (err: NodeJS.ErrnoException) => {
-      if (f.res.headersSent) {
+      // Too late for an error answer, or nobody left to give one to (the client went away).
+      if (f.res.headersSent || f.res.destroyed) {
         f.res.destroy();
         return resolve();
       }
