@@ -197,6 +197,20 @@ export class NotebookModel extends NotebookState {
     return true;
   }
 
+  /**
+   * Replaces every cell and the metadata with those of `json` (a reload from disk). The notebook is validated
+   * first, so an invalid one changes nothing (NotebookFormatError); the uuid stays and undo history starts over.
+   */
+  replaceContent(json: unknown): void {
+    const nb = parseNotebook(json);
+    for (const uuid of this.cellUuids()) this.cells.remove(uuid);
+    const seen = new Set<string>();
+    for (const cell of nb.cells) this.cells.insert(this.openCell(cell, seen));
+    this.setMetadata(nb.metadata);
+    this.history.reset();
+    this.bump();
+  }
+
   /** Sizes of the undo and redo stacks. */
   get undoDepth(): { undo: number; redo: number } {
     return this.history.depth;

@@ -100,3 +100,38 @@ describe('Debouncer', () => {
 function fail(err: unknown): never {
   throw err;
 }
+
+describe('Debouncer.exclusive', () => {
+  it('waits for the write in progress and holds the next one back', async () => {
+    const order: string[] = [];
+    const d = new Debouncer(
+      async () => {
+        order.push('write start');
+        await sleep(20);
+        order.push('write end');
+      },
+      fail,
+      0,
+      0,
+    );
+    d.schedule();
+    await sleep(5);
+    const check = d.exclusive(async () => {
+      order.push('check start');
+      d.schedule();
+      await sleep(20);
+      order.push('check end');
+      return 'checked';
+    });
+    await expect(check).resolves.toBe('checked');
+    await d.flush();
+    expect(order).toEqual([
+      'write start',
+      'write end',
+      'check start',
+      'check end',
+      'write start',
+      'write end',
+    ]);
+  });
+});

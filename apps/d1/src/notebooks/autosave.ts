@@ -55,6 +55,16 @@ export class Debouncer {
     return result;
   }
 
+  /** Runs `fn` between runs of the task: after the one in progress, before the next (no write sees it half done). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(fn);
+    this.chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** Forgets a pending change (the task will not run for it). */
   cancel(): void {
     this.clearTimer();

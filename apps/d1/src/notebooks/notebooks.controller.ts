@@ -75,6 +75,13 @@ export class NotebooksController {
     return this.notebooks.read(uuid);
   }
 
+  // Loads the file's version after someone else changed it (notebook_file_changed).
+  @GetOrPost(':uuid/reload')
+  @Write()
+  reload(@Param('uuid', UuidPipe) uuid: string) {
+    return this.notebooks.reload(uuid);
+  }
+
   @Delete(':uuid')
   @Write()
   @HttpCode(204)

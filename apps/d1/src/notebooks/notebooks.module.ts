@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { FilesModule } from '../files/files.module';
 import { KernelsModule } from '../kernels/kernels.module';
 import { ServerModule } from '../server/server.module';
 import { CellsController } from './cells.controller';
 import { CellsService } from './cells.service';
 import { ExecutionController } from './execution.controller';
 import { ExecutionService } from './execution.service';
+import { NotebookFileChanges } from './file-changes';
+import { NotebookFileWatch } from './file-changes-watch.service';
 import { KernelRequests } from './kernel-requests';
 import { NotebookSession } from './notebook-session.service';
 import { NotebookKernels } from './notebook-kernels';
@@ -13,7 +16,7 @@ import { NotebooksService } from './notebooks.service';
 
 /** Open notebooks, their cells, kernels and files. */
 @Module({
-  imports: [KernelsModule, ServerModule],
+  imports: [KernelsModule, ServerModule, FilesModule],
   controllers: [NotebooksController, CellsController, ExecutionController],
   providers: [
     NotebooksService,
@@ -22,6 +25,8 @@ import { NotebooksService } from './notebooks.service';
     ExecutionService,
     KernelRequests,
     NotebookSession,
+    NotebookFileChanges,
+    NotebookFileWatch,
   ],
   exports: [NotebooksService],
 })

@@ -9,6 +9,7 @@ import { NotebookEvents } from '../events/notebook-events';
 import { KernelsService } from '../kernels/kernels.service';
 import { JupyterService } from '../server/jupyter.service';
 import { Debouncer } from './autosave';
+import { NotebookFileChanges } from './file-changes';
 import { checkTarget, chooseWorkingDirectory, fileTarget } from './locations';
 import { atomicWrite, parseNotebookText, readNotebookFile, serializeNotebook } from './notebook-files';
 import { KernelChange, NotebookKernels } from './notebook-kernels';
@@ -51,6 +52,7 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
     private readonly kernels: NotebookKernels,
     private readonly kernelsService: KernelsService,
     private readonly jupyter: JupyterService,
+    private readonly fileChanges: NotebookFileChanges,
   ) {}
 
   /** Emits `{notebookUuid, handle}` whenever a notebook's kernel handle is created or replaced. */
@@ -203,6 +205,24 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
     return file;
   }
 
+  /**
+   * POST /notebooks/{uuid}/reload: the file's version replaces the cells and metadata (uuid and kernel stay);
+   * clients get it as a notebook_snapshot. An invalid file is a 400 and changes nothing.
+   */
+  async reload(uuid: string): Promise<{ notebook: NotebookJson; version: number }> {
+    const nb = this.get(uuid);
+    if (!nb.path) throw badRequest('This notebook has no file to reload from');
+    await nb.saver.exclusive(() => this.fileChanges.reload(nb));
+    this.writeMetadata(nb);
+    this.events.flush(nb.uuid);
+    const notebook = nb.model.toJson();
+    const version = this.events.emit(nb.uuid, {
+      notebook_snapshot: { version: this.events.version(nb.uuid) + 1, notebook },
+    });
+    this.markChanged(nb);
+    return { notebook, version };
+  }
+
   /** DELETE /notebooks/{uuid}: pending changes written, kernel shut down; the file stays. */
   async close(uuid: string): Promise<void> {
     const nb = this.get(uuid);
@@ -264,11 +284,14 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
 
   /** The autosave task: the whole notebook, atomically, to its current path. */
   private async write(nb: OpenNotebook): Promise<void> {
-    if (!nb.path) return;
+    if (!nb.path || !(await this.fileChanges.mayWrite(nb))) return;
     nb.lastWrite = await atomicWrite(nb.path, serializeNotebook(nb.model.toFileJson()));
   }
 
   private moveTo(nb: OpenNotebook, file: string): void {
+    // A new target (or an explicit overwrite) settles any conflict with what someone else wrote.
+    nb.lastWrite = null;
+    this.fileChanges.resolved(nb);
     nb.path = file;
     this.writeMetadata(nb);
     this.events.emit(nb.uuid, { metadata: nb.model.metadata });
