@@ -139,7 +139,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): D1Config | 
 
 /** A bad value that came from an env var is reported under that var's name: it is what the user set. */
 function nameTheSource(err: unknown, values: Record<string, unknown>, env: NodeJS.ProcessEnv): unknown {
-  const flag = err instanceof ConfigError ? /^--([a-z-]+)/.exec(err.message)?.[1] : undefined;
+  if (!(err instanceof ConfigError)) return err;
+  const flag = /^--([a-z-]+)/.exec(err.message)?.[1];
   const spec = flag ? FLAGS[flag] : undefined;
   if (!flag || !spec?.env || typeof values[flag] === 'string' || !env[spec.env]) return err;
   return new ConfigError(err.message.replace(`--${flag}`, spec.env));
