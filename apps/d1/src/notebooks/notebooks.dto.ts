@@ -43,12 +43,21 @@ const QueryBool = () => Transform(({ value }) => parseBool(value));
 export function validateInto<T extends object>(dto: Type<T>, plain: unknown, where: 'query' | 'body'): T {
   if (plain === undefined || plain === null) plain = {};
   if (typeof plain !== 'object' || Array.isArray(plain)) throw invalidField([where], 'must be a JSON object');
-  const instance = plainToInstance(dto, plain, { enableImplicitConversion: false });
+  // class-transformer calls `new value.constructor()` on a nested object with an own `constructor` key: a TypeError.
+  const instance = toInstance(dto, plain, where);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: false });
   if (errors.length === 0) return instance;
   const detail = flattenValidationErrors(errors, where);
   const reason = detail.map((d) => `${d.loc.join('.')}: ${d.msg}`).join('; ');
   throw new D1Error(422, 'VALIDATION_ERROR', reason, detail);
+}
+
+function toInstance<T extends object>(dto: Type<T>, plain: unknown, where: 'query' | 'body'): T {
+  try {
+    return plainToInstance(dto, plain, { enableImplicitConversion: false });
+  } catch {
+    throw invalidField([where], 'has an object under a key named "constructor"; rename that key');
+  }
 }
 
 /** The request's query string validated into a DTO (after the auth guard, like every parameter). */
