@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { now } from './stats';
 
-export const REPO = join(__dirname, '..', '..', '..');
+/** The repository: this file runs compiled from dist-bench/bench/support, or from bench/support under Jest. */
+export const REPO = __dirname.includes('dist-bench')
+  ? join(__dirname, '..', '..', '..')
+  : join(__dirname, '..', '..');
 
 /** A d1 started as its users start it: `bin/start-d1` (built) in a process of its own. */
 export interface D1Process {
@@ -87,7 +90,7 @@ export async function startD1Process(opts: { args?: string[] } = {}): Promise<D1
   });
   const readyMs = await waitReady(baseUrl, child, t0, 60_000);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { REPO } from './d1-process';
 
 /** Debian's Python, which has jupyter_client (the python3 on PATH may not). */
 export const PYTHON = process.env.D1_BENCH_PYTHON ?? '/usr/bin/python3';
-const SCRIPT = join(__dirname, '..', '..', '..', 'bench', 'baseline_jupyter_client.py');
+const SCRIPT = join(REPO, 'bench', 'baseline_jupyter_client.py');
 
 /** What the jupyter_client baseline prints. */
 export interface BaselineResult {
