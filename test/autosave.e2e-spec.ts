@@ -1,18 +1,10 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  realpathSync,
-  rmSync,
-  watch,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { START_D1 } from './support/built';
 import { NotebooksService } from '../apps/d1/src/notebooks/notebooks.service';
 import { TestD1, startD1, waitFor } from './support/d1';
 import {
@@ -25,8 +17,6 @@ import {
 } from './support/notebooks';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-
-const REPO = join(__dirname, '..');
 
 /** A notebook of `n` code cells, each with a few lines of source and a stream output. */
 function bigNotebook(n: number): any {
@@ -140,13 +130,6 @@ describe('autosave under kill -9', () => {
   let descendants: number[] = [];
 
   beforeAll(() => {
-    // The real start-d1 from dist/. Type errors elsewhere in the tree still emit; only a missing build fails.
-    try {
-      execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'ignore' });
-    } catch {
-      if (!existsSync(join(REPO, 'dist/apps/d1/src/cli.js')))
-        throw new Error('npm run build produced no dist');
-    }
     root = realpathSync(mkdtempSync(join(tmpdir(), 'd1-kill-')));
     writeFileSync(join(root, 'big.ipynb'), JSON.stringify(bigNotebook(3000)));
   }, 120_000);
@@ -186,17 +169,7 @@ describe('autosave under kill -9', () => {
     const secret = 'kill-test-secret';
     d1 = spawn(
       process.execPath,
-      [
-        join(REPO, 'bin/start-d1'),
-        '--port',
-        String(port),
-        '--secret-token',
-        secret,
-        '--root-dir',
-        root,
-        '--log-level',
-        'warn',
-      ],
+      [START_D1, '--port', String(port), '--secret-token', secret, '--root-dir', root, '--log-level', 'warn'],
       { stdio: 'ignore' },
     );
     const base = `http://127.0.0.1:${port}`;

@@ -1,45 +1,12 @@
 import { freePort } from '@d1/supervisor';
-import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLAGS } from '../apps/d1/src/config';
+import { START_D1 } from './support/built';
 import { waitFor } from './support/d1';
 import { childPids, pidAlive, report } from './support/kernels';
-
-const REPO = join(__dirname, '..');
-const START_D1 = join(REPO, 'bin/start-d1');
-const CLI_JS = join(REPO, 'dist/apps/d1/src/cli.js');
-
-/** The newest mtime of the sources that go into dist/. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/** start-d1 runs dist/: build it first when it is missing or older than the sources. */
-function ensureBuilt(): void {
-  const built = (() => {
-    try {
-      return statSync(CLI_JS).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  if (built > Math.max(newestSource(join(REPO, 'apps')), newestSource(join(REPO, 'libs')))) return;
-  const t0 = Date.now();
-  const res = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
-  // tsc still emits on type errors elsewhere in the tree; the behaviour checked below is what counts here.
-  if (res.status !== 0) process.stdout.write(`  build reported errors:\n${res.stdout.slice(0, 2000)}\n`);
-  report(`built dist/ for start-d1 in ${Date.now() - t0} ms`);
-}
 
 interface Run {
   code: number | null;
@@ -66,7 +33,6 @@ describe('start-d1', () => {
   let rootDir: string;
 
   beforeAll(() => {
-    ensureBuilt();
     rootDir = realpathSync(mkdtempSync(join(tmpdir(), 'd1-cli-')));
   });
 

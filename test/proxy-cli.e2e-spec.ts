@@ -1,20 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const REPO = join(__dirname, '..');
+import { START_D1 } from './support/built';
 
 describe('start-d1 --proxy-config', () => {
   let dir: string;
   beforeAll(() => {
-    // The real start-d1 from dist/. Type errors elsewhere in the tree still emit; only a missing build fails.
-    try {
-      execFileSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'ignore' });
-    } catch {
-      if (!existsSync(join(REPO, 'dist/apps/d1/src/cli.js')))
-        throw new Error('npm run build produced no dist');
-    }
     dir = mkdtempSync(join(tmpdir(), 'd1-proxy-cli-'));
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +22,7 @@ describe('start-d1 --proxy-config', () => {
       '--proxy-config',
       config === null ? join(dir, 'none.json') : file,
     ];
-    const run = spawnSync(process.execPath, [join(REPO, 'bin/start-d1'), ...args], {
+    const run = spawnSync(process.execPath, [START_D1, ...args], {
       encoding: 'utf8',
       timeout: 20_000,
     });

@@ -23,3 +23,22 @@ c.ServerApp.iopub_data_rate_limit = 0
 
 # Notice a killed kernel within a second rather than three.
 c.KernelRestarter.time_to_dead = 1.0
+
+# If d1 is killed outright (SIGKILL) it cannot stop this server; the server notices its parent is gone and
+# stops itself, shutting its kernels down, so no orphans outlive d1.
+import os as _os
+import signal as _signal
+import threading as _threading
+import time as _time
+
+
+def _exit_with_parent(parent):
+    while True:
+        _time.sleep(1.0)
+        if _os.getppid() != parent:
+            _os.kill(_os.getpid(), _signal.SIGTERM)
+            return
+
+
+if _os.environ.get("D1_EXIT_WITH_PARENT") == "1":
+    _threading.Thread(target=_exit_with_parent, args=(_os.getppid(),), daemon=True).start()
