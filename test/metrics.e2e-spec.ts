@@ -90,4 +90,16 @@ describe('GET /metrics: Prometheus text for d1 and its process', () => {
     );
     await d1.request('DELETE', `/notebooks/${uuid}`);
   });
+
+  it('counts WebDAV requests by method', async () => {
+    const count = async () => sample(await scrape(), 'd1_dav_requests_total', 'method="PROPFIND"') ?? 0;
+    const before = await count();
+    const basic = 'Basic ' + Buffer.from(`d1:${d1.secret}`).toString('base64');
+    const res = await fetch(`${d1.baseUrl}/dav/`, {
+      method: 'PROPFIND',
+      headers: { authorization: basic, depth: '0' },
+    });
+    expect(res.status).toBe(207);
+    expect(await count()).toBe(before + 1);
+  });
 });
