@@ -1,9 +1,14 @@
 import WebSocket from 'ws';
 import { waitFor } from './d1';
 
+/** Messages are arbitrary JSON; tests index into them freely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+type Message = Record<string, Json>;
+
 /** A real websocket client that records every message and its close code. */
 export class WsRecorder {
-  readonly messages: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly messages: Message[] = [];
   closeCode: number | null = null;
   closeReason = '';
   readonly socket: WebSocket;
@@ -35,8 +40,7 @@ export class WsRecorder {
   }
 
   /** Messages whose single key is `type`, as their payloads. */
-  of(type: string): any[] {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
+  of(type: string): Json[] {
     return this.messages.filter((m) => type in m).map((m) => m[type]);
   }
 
@@ -46,12 +50,7 @@ export class WsRecorder {
   }
 
   /** Waits until `check(messages)` holds. */
-  async until(
-    check: (msgs: Array<Record<string, any>>) => boolean,
-    what: string,
-    ms = 15_000,
-  ): Promise<void> {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
+  async until(check: (msgs: Message[]) => boolean, what: string, ms = 15_000): Promise<void> {
     await waitFor(() => check(this.messages), what, ms);
   }
 

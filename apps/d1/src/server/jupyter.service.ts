@@ -192,7 +192,11 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
     return new SupervisedProcess({
       name: 'jupyter',
       command: [this.config.jupyterCommand, ...args],
-      environment: { JUPYTER_TOKEN: this.token, PYDEVD_DISABLE_FILE_VALIDATION: '1', D1_EXIT_WITH_PARENT: '1' },
+      environment: {
+        JUPYTER_TOKEN: this.token,
+        PYDEVD_DISABLE_FILE_VALIDATION: '1',
+        D1_EXIT_WITH_PARENT: '1',
+      },
       cwd: this.config.rootDir,
       readiness: {
         url: (port) => `http://127.0.0.1:${port}/api/status?token=${this.token}`,
