@@ -88,7 +88,9 @@ describe('external edits of open notebooks', () => {
     const o = await open('dav.ipynb', ['x = 41', 'print("old")']);
     const run = await d1.request('POST', `/notebooks/${o.uuid}/cells/${o.cellIds[0]}/execute`);
     expect(run.status).toBe(200);
-    await o.ws.until((m) => m.some((x) => x.cell_update?.[0]?.execution_count === 1), 'x = 41 ran');
+    // Settled first: an autosave held back after the PUT would rightly tell clients a second time.
+    await waitForFile(o.file, (nb) => nb.cells[0].execution_count === 1, 'x = 41 ran and was saved');
+    await twoPolls(probe);
 
     const put = await d1.request('PUT', '/dav/dav.ipynb', {
       auth: davAuth(),

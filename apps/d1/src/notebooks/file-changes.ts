@@ -96,7 +96,8 @@ export class NotebookFileChanges {
   /** The autosave guard: false (and clients told, once) when the file holds someone else's version. */
   async mayWrite(nb: OpenNotebook): Promise<boolean> {
     if (!nb.lastWrite) return true; // nothing written or loaded yet under this path: nothing to overwrite
-    const state = await this.inspect(nb, true);
+    // Not settled: an autosave may look while someone is still writing; the poll reports once they are done.
+    const state = await this.inspect(nb, false);
     if (state === 'same') return true;
     const told = this.told.get(nb.uuid);
     // Clients learn that their edits are held back: with the change itself, or once after it.

@@ -72,8 +72,19 @@ export function serializeNotebook(nb: NotebookJson): string {
 /**
  * Replaces `target` with `content` so that a crash at any moment leaves either the old or the new file:
  * write a temp file in the same directory, fsync it, rename it over the target, fsync the directory.
+ * `beforeRename` is asked last, right before the rename; when it says no, nothing is replaced (null).
  */
-export async function atomicWrite(target: string, content: string): Promise<FileStamp> {
+export function atomicWrite(target: string, content: string): Promise<FileStamp>;
+export function atomicWrite(
+  target: string,
+  content: string,
+  beforeRename: () => Promise<boolean>,
+): Promise<FileStamp | null>;
+export async function atomicWrite(
+  target: string,
+  content: string,
+  beforeRename?: () => Promise<boolean>,
+): Promise<FileStamp | null> {
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.d1-tmp`);
   const bytes = Buffer.from(content, 'utf8');
@@ -88,6 +99,10 @@ export async function atomicWrite(target: string, content: string): Promise<File
   }
   await file.close();
   try {
+    if (beforeRename && !(await beforeRename())) {
+      await fsp.rm(temp, { force: true });
+      return null;
+    }
     await fsp.rename(temp, target);
   } catch (err) {
     await fsp.rm(temp, { force: true });

@@ -285,7 +285,11 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
   /** The autosave task: the whole notebook, atomically, to its current path. */
   private async write(nb: OpenNotebook): Promise<void> {
     if (!nb.path || !(await this.fileChanges.mayWrite(nb))) return;
-    nb.lastWrite = await atomicWrite(nb.path, serializeNotebook(nb.model.toFileJson()));
+    // Asked again just before the rename: someone may have written while the temp file was synced.
+    const stamp = await atomicWrite(nb.path, serializeNotebook(nb.model.toFileJson()), () =>
+      this.fileChanges.mayWrite(nb),
+    );
+    if (stamp) nb.lastWrite = stamp;
   }
 
   private moveTo(nb: OpenNotebook, file: string): void {
