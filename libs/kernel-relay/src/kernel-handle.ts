@@ -72,6 +72,40 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
   }
 
   /**
+   * Resolves when a kernel the kernel service restarted by itself (after a death) answers kernel_info.
+   * `ready()` cannot tell: services keep the first kernel's info resolved across restarts.
+   */
+  async restarted(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // After an auto-restart services drop the requests in flight and reconnect (in a microtask after the
+    // status), so a kernel_info sent too early is lost without an answer: ask again until one comes.
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const left = deadline - Date.now();
+      try {
+        await withTimeout(this.connected(), left, `kernel ${this.id} did not reconnect`);
+        await withTimeout(this.conn.requestKernelInfo(), Math.min(left, 1000), 'kernel_info');
+        return;
+      } catch (err) {
+        if (this.conn.isDisposed || Date.now() >= deadline)
+          throw translateError(err, `wait for kernel ${this.id} to restart`);
+      }
+    }
+  }
+
+  private connected(): Promise<void> {
+    if (this.conn.connectionStatus === 'connected') return Promise.resolve();
+    return new Promise((resolve) => {
+      const onChange = (_: unknown, status: string): void => {
+        if (status !== 'connected') return;
+        this.conn.connectionStatusChanged.disconnect(onChange);
+        resolve();
+      };
+      this.conn.connectionStatusChanged.connect(onChange);
+    });
+  }
+
+  /**
    * Sends an execute_request. `onMessage` gets every iopub and stdin message of this request and the reply,
    * in arrival order; `done` settles when both execute_reply and the idle status have arrived.
    */

@@ -38,8 +38,7 @@ export class NotebookRuntime {
   ) {
     this.queue = new ExecutionQueue({
       model: nb.model,
-      kernel: () =>
-        nb.kernel && !nb.kernel.isDisposed && nb.kernel.status !== 'restarting' ? nb.kernel : null,
+      kernel: () => this.usableKernel(),
       emit: (message) => deps.events.emit(nb.uuid, message),
       cellChanged: (cellId, coalesce) => this.cellChanged(cellId, coalesce),
       sent: (msgId, cellId) => this.track(msgId, cellId),
@@ -70,8 +69,9 @@ export class NotebookRuntime {
   /** Asks for a variables refresh shortly, unless cells are still waiting or d1 is restarting the kernel. */
   finished(): void {
     this.deps.markChanged(this.nb);
-    // A restart asks once more when it is over; refreshing during it would race the new kernel's set-up.
-    if (this.restarting) return;
+    // A restart (d1's or the kernel service's) asks once more when it is over; refreshing during it would
+    // race the new kernel's set-up.
+    if (this.restarting || !this.usableKernel()) return;
     if (this.varsTimer) clearTimeout(this.varsTimer);
     this.varsTimer = setTimeout(() => void this.refreshState(), VARS_DELAY_MS);
   }
@@ -83,6 +83,12 @@ export class NotebookRuntime {
     await runHidden(kernel, pythonIntrospection());
     this.loaded.add(kernel);
     return true;
+  }
+
+  /** The notebook's kernel when it can take requests now (not restarting, not gone). */
+  usableKernel(): KernelHandle | null {
+    const kernel = this.nb.kernel;
+    return kernel && !kernel.isDisposed && kernel.status !== 'restarting' ? kernel : null;
   }
 
   /** The notebook's kernel language, lower-case. */
@@ -116,10 +122,11 @@ export class NotebookRuntime {
       this.deps.announce(this.nb, 'restarting');
       this.queue.failRunning(deadKernelOutput());
       this.queue.abortWaiting(deadKernelOutput());
-      void handle.ready().then(
+      void handle.restarted().then(
         () => {
           this.deps.announce(this.nb, 'idle');
           this.queue.pump();
+          this.finished(); // the old variables are gone with the old kernel
         },
         () => undefined,
       );
