@@ -61,3 +61,10 @@ describe('AuthService', () => {
     expect(auth.fromBasic('x', auth.issue(permission(false, false)))).toBeNull();
   });
 });
+
+describe('token size', () => {
+  it('stays under the 256 characters WebDAV clients accept as a password', () => {
+    const token = service().issue(permission(true, true), 10 * 365 * 24 * 3600);
+    expect(token.length).toBeLessThan(256);
+  });
+});
