@@ -65,6 +65,29 @@ describe('NotebookEvents coalescing', () => {
     expect(sent).toHaveLength(3);
   });
 
+  it('drops the held-back update a full-state emit supersedes, flushing other cells first', () => {
+    burst(3, 'a');
+    burst(3, 'b');
+    events.emit('nb', { cell_update: [{ id: 'a', state: 'idle' }] }, { supersedes: 'a' });
+    expect(sent.map((m) => m.text)).toEqual([
+      '{"cell_update":[{"id":"a","n":1}]}',
+      '{"cell_update":[{"id":"b","n":1}]}',
+      '{"cell_update":[{"id":"b","n":3}]}',
+      '{"cell_update":[{"id":"a","state":"idle"}]}',
+    ]);
+    expect(sent.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    jest.advanceTimersByTime(COALESCE_MS * 4);
+    expect(sent).toHaveLength(4);
+    burst(1, 'a'); // later output of that cell is still coalesced and delivered
+    jest.advanceTimersByTime(COALESCE_MS);
+    expect(sent.at(-1)?.text).toBe('{"cell_update":[{"id":"a","n":1}]}');
+  });
+
+  it('supersedes nothing when no update of that key is held back', () => {
+    events.emit('nb', { cell_update: [{ id: 'a', state: 'busy' }] }, { supersedes: 'a' });
+    expect(sent.map((m) => m.text)).toEqual(['{"cell_update":[{"id":"a","state":"busy"}]}']);
+  });
+
   it('sends nothing when the builder finds nothing to send (e.g. the cell was deleted)', () => {
     burst(1);
     events.emitCoalesced('nb', 'c1', () => null);

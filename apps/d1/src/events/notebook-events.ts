@@ -29,6 +29,14 @@ export interface NotebookSource {
   command(uuid: string, clientId: string, message: unknown): void;
 }
 
+/** Options of NotebookEvents.emit. */
+export interface EmitOptions {
+  /** Only this websocket connection receives it (a reply to that client's own command). */
+  onlyClient?: string;
+  /** A coalescing key whose held-back update this message replaces (it carries the same, newer state). */
+  supersedes?: string;
+}
+
 /** Output bursts for one cell are merged into at most one update per this interval. */
 export const COALESCE_MS = 25;
 
@@ -74,8 +82,13 @@ export class NotebookEvents {
     return this.versions.get(notebookUuid) ?? 0;
   }
 
-  /** Broadcasts a message to every subscriber of a notebook, after any held-back output; returns the version. */
-  emit(notebookUuid: string, message: D1Message, opts: { onlyClient?: string } = {}): number {
+  /**
+   * Broadcasts a message to every subscriber of a notebook, after any held-back output; returns the version.
+   * `supersedes` names a coalescing key (a cell id) whose held-back update this message makes redundant,
+   * because it carries that cell's full current state: that one is dropped instead of sent just before it.
+   */
+  emit(notebookUuid: string, message: D1Message, opts: EmitOptions = {}): number {
+    if (opts.supersedes !== undefined) this.drop(notebookUuid, opts.supersedes);
     this.flush(notebookUuid);
     return this.send(notebookUuid, message, opts.onlyClient);
   }
@@ -140,6 +153,14 @@ export class NotebookEvents {
     this.pending.delete(notebookUuid);
     this.lastSent.delete(notebookUuid);
     this.histories.delete(notebookUuid);
+  }
+
+  /** Forgets the held-back update of one key without sending it. */
+  private drop(notebookUuid: string, key: string): void {
+    const p = this.pending.get(notebookUuid)?.get(key);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.get(notebookUuid)?.delete(key);
   }
 
   private flushKey(notebookUuid: string, key: string): void {

@@ -105,7 +105,9 @@ export class NotebookRuntime {
     const { events } = this.deps;
     const model = this.nb.model;
     if (!coalesce) {
-      if (model.hasCell(cellId)) events.emit(this.nb.uuid, { cell_update: [model.getCell(cellId)] });
+      // The update carries the cell's whole current state: output of it still held back need not go first.
+      if (model.hasCell(cellId))
+        events.emit(this.nb.uuid, { cell_update: [model.getCell(cellId)] }, { supersedes: cellId });
       return;
     }
     events.emitCoalesced(this.nb.uuid, cellId, () =>
