@@ -1,0 +1,147 @@
+import type { ExecuteReply, KernelHandle, RelayMessage } from '@d1/kernel-relay';
+import { NotebookModel, type CodeCellJson } from '@d1/notebook';
+import { ExecutionQueue, deadKernelOutput } from './execution-queue';
+
+/** A kernel at the adapter boundary: records requests; the test plays the kernel's messages. */
+class FakeKernel {
+  readonly runs: Array<{
+    msgId: string;
+    code: string;
+    feed: (m: RelayMessage) => void;
+    finish: (r: ExecuteReply) => void;
+  }> = [];
+  readonly inputs: string[] = [];
+
+  execute(code: string, opts: { msgId?: string }, onMessage: (m: RelayMessage) => void) {
+    let finish!: (r: ExecuteReply) => void;
+    const done = new Promise<ExecuteReply>((resolve) => (finish = resolve));
+    this.runs.push({ msgId: opts.msgId!, code, feed: onMessage, finish });
+    return { msgId: opts.msgId!, done };
+  }
+
+  sendInput(value: string): void {
+    this.inputs.push(value);
+  }
+}
+
+const msg = (type: string, content: Record<string, unknown>): RelayMessage => ({
+  channel: type === 'input_request' ? 'stdin' : 'iopub',
+  header: { msg_id: `${type}-${Math.random()}`, msg_type: type },
+  parent_header: {},
+  metadata: {},
+  content,
+});
+
+function setup(cells: string[]) {
+  const model = NotebookModel.empty();
+  const ids = cells.map((source) => model.addCell({ source } as never).id as string);
+  const kernel = new FakeKernel();
+  const log: string[] = [];
+  const label = (id: string) => `c${ids.indexOf(id)}`;
+  const queue = new ExecutionQueue({
+    model,
+    kernel: () => kernel as unknown as KernelHandle,
+    emit: (m) => {
+      const [type, body] = Object.entries(m)[0] as [string, Record<string, unknown>];
+      const cell = typeof body.cell_id === 'string' ? ` ${label(body.cell_id)}` : '';
+      log.push(`${type}${cell}${body.status ? ` ${String(body.status)}` : ''}`);
+    },
+    cellChanged: (id) =>
+      log.push(
+        `update ${label(id)} ${(model.getCell(id).metadata.jupyter_d1 as { execution_state: string }).execution_state}`,
+      ),
+    sent: () => undefined,
+    finished: () => undefined,
+  });
+  return { model, ids, kernel, log, queue };
+}
+
+/** A code cell's JSON (the cells here are all code). */
+const code = (model: NotebookModel, id: string) => model.getCell(id) as CodeCellJson;
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+const ok = (count: number): ExecuteReply => ({ status: 'ok', execution_count: count });
+
+describe('ExecutionQueue', () => {
+  it('runs one cell at a time and announces the reply only once the cell is done', async () => {
+    const { ids, kernel, log, queue, model } = setup(['print(1)', 'print(2)']);
+    queue.enqueue(ids[0]);
+    queue.enqueue(ids[1]);
+    expect(kernel.runs.map((r) => r.code)).toEqual(['print(1)']);
+    const run = kernel.runs[0];
+    run.feed(msg('status', { execution_state: 'busy' }));
+    run.feed(msg('execute_input', { code: 'print(1)', execution_count: 1 }));
+    run.feed(msg('execute_reply', { status: 'ok', execution_count: 1 })); // overtakes the output
+    run.feed(msg('stream', { name: 'stdout', text: '1\n' }));
+    run.finish(ok(1));
+    await flush();
+    expect(log).toEqual([
+      'update c0 pending',
+      'cell_execution_request c0',
+      'update c1 pending',
+      'cell_execution_request c1',
+      'update c0 busy',
+      'cell_execution_input',
+      'update c0 busy',
+      'cell_execution_reply c0 ok',
+      'update c0 idle',
+    ]);
+    expect(code(model, ids[0]).execution_count).toBe(1);
+    expect(kernel.runs.map((r) => r.code)).toEqual(['print(1)', 'print(2)']);
+  });
+
+  it('an error aborts the waiting cells after the failed one is idle', async () => {
+    const { ids, kernel, log, queue } = setup(['1/0', 'a', 'b']);
+    ids.forEach((id) => queue.enqueue(id));
+    log.length = 0;
+    kernel.runs[0].finish({ status: 'error', execution_count: 1 });
+    await flush();
+    expect(log).toEqual([
+      'cell_execution_reply c0 error',
+      'update c0 idle',
+      'cell_execution_reply c1 aborted',
+      'update c1 idle',
+      'cell_execution_reply c2 aborted',
+      'update c2 idle',
+    ]);
+    expect(kernel.runs).toHaveLength(1);
+    expect(queue.busy).toBe(false);
+  });
+
+  it('holds an input_request that overtook execute_input, and echoes the answer', () => {
+    const { ids, kernel, log, queue, model } = setup(['input("? ")']);
+    queue.enqueue(ids[0]);
+    const run = kernel.runs[0];
+    run.feed(msg('input_request', { prompt: '? ', password: false }));
+    expect(queue.pendingInput).toBeNull();
+    run.feed(msg('execute_input', { code: 'input("? ")', execution_count: 1 }));
+    expect(log.slice(-2)).toEqual(['cell_execution_input', 'input_request c0']);
+    expect(queue.answerInput('yes')).toBe(true);
+    expect(kernel.inputs).toEqual(['yes']);
+    expect(code(model, ids[0]).outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '? yes\n' }]);
+    expect(queue.answerInput('again')).toBe(false);
+  });
+
+  it('a dead kernel ends the running cell with one error reply and aborts the rest with errors', () => {
+    const { ids, log, queue, model } = setup(['sleep', 'next']);
+    ids.forEach((id) => queue.enqueue(id));
+    log.length = 0;
+    queue.failRunning(deadKernelOutput());
+    queue.abortWaiting(deadKernelOutput());
+    expect(log).toEqual([
+      'cell_execution_reply c0 error',
+      'update c0 idle',
+      'cell_execution_reply c1 aborted',
+      'update c1 idle',
+    ]);
+    for (const id of ids) expect(code(model, id).outputs).toEqual([deadKernelOutput()]);
+  });
+
+  it('cancel removes only a waiting cell', () => {
+    const { ids, queue } = setup(['a', 'b']);
+    ids.forEach((id) => queue.enqueue(id));
+    expect(queue.cancel(ids[0])).toBe(false); // running
+    expect(queue.cancel(ids[1])).toBe(true);
+    expect(queue.waiting).toEqual([]);
+  });
+});
