@@ -11,4 +11,4 @@ npx prettier --check . >/dev/null
 echo "== unit tests"
 npx jest --selectProjects unit --ci
 echo "== end-to-end tests"
-npx jest --selectProjects e2e --ci --runInBand
+npx jest --selectProjects e2e --ci --runInBand --forceExit
