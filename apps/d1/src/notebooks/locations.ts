@@ -41,3 +41,28 @@ export async function chooseWorkingDirectory(
   }
   return fallback;
 }
+
+/**
+ * Files being created right now. The disk check alone lets two concurrent requests (or one arriving before
+ * the first autosave) create the same file; a name already open, or being created, is taken as well.
+ */
+export class NewFiles {
+  private readonly pending = new Set<string>();
+
+  /** Runs `create` once `file` is known to be free (d1's 404/400 checks), holding the name meanwhile. */
+  async create<T>(
+    file: string,
+    allowExisting: boolean,
+    isOpen: (file: string) => boolean,
+    create: () => Promise<T>,
+  ): Promise<T> {
+    await checkTarget(file, allowExisting);
+    if (!allowExisting && (this.pending.has(file) || isOpen(file))) throw badRequest('File already exists');
+    this.pending.add(file);
+    try {
+      return await create();
+    } finally {
+      this.pending.delete(file);
+    }
+  }
+}

@@ -10,7 +10,7 @@ import { KernelsService } from '../kernels/kernels.service';
 import { JupyterService } from '../server/jupyter.service';
 import { Debouncer } from './autosave';
 import { NotebookFileChanges } from './file-changes';
-import { checkTarget, chooseWorkingDirectory, fileTarget } from './locations';
+import { NewFiles, checkTarget, chooseWorkingDirectory, fileTarget } from './locations';
 import { atomicWrite, parseNotebookText, readNotebookFile, serializeNotebook } from './notebook-files';
 import { KernelChange, NotebookKernels } from './notebook-kernels';
 import type { OpenNotebook } from './open-notebook';
@@ -42,6 +42,7 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Notebooks');
   private readonly notebooks = new Map<string, OpenNotebook>();
   private readonly opening = new Map<string, Promise<OpenNotebook>>();
+  private readonly newFiles = new NewFiles();
   private restartSubscription: Subscription | null = null;
   /** Emits the uuid of every notebook just closed (its kernel is being shut down). */
   readonly closed$ = new Subject<string>();
@@ -140,16 +141,24 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
     const already = this.find(String(d1Metadata(metadataOf(json)).uuid ?? ''));
     if (already) return already.model.toJson();
     const autosave = q.autosave ?? true;
-    let file: string | null = null;
-    if (q.filename !== undefined) {
-      file = await fileTarget(this.config.rootDir, q.filename, q.directory);
-      await checkTarget(file, !autosave);
-    } else if (autosave) {
+    if (q.filename === undefined && autosave) {
       throw badRequest('A filename is needed to autosave; give one or set autosave=false');
     }
     const model = NotebookModel.parse(json, { newUuid: true, maxOutputBytes: this.config.maxOutputBytes });
-    const nb = await this.register(model, { path: file, autosave, ...openOptions(q) });
-    return nb.model.toJson();
+    if (q.filename === undefined) {
+      return (await this.register(model, { path: null, autosave, ...openOptions(q) })).model.toJson();
+    }
+    const file = await fileTarget(this.config.rootDir, q.filename, q.directory);
+    return this.newFiles.create(
+      file,
+      !autosave,
+      (f) => this.byPath(f) !== undefined,
+      async () => {
+        const nb = await this.register(model, { path: file, autosave, ...openOptions(q) });
+        await nb.saver.flush();
+        return nb.model.toJson();
+      },
+    );
   }
 
   /** GET /notebooks/open/: opens a file, or returns the notebook already open from it. */
@@ -167,9 +176,17 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
   /** POST /notebooks/create: a new empty notebook, saved and with its kernel. */
   async create(q: CreateQuery): Promise<NotebookJson> {
     const file = await fileTarget(this.config.rootDir, q.filename, q.directory);
-    await checkTarget(file, false);
-    const model = NotebookModel.empty({ maxOutputBytes: this.config.maxOutputBytes });
-    return (await this.register(model, { path: file, autosave: true, ...openOptions(q) })).model.toJson();
+    return this.newFiles.create(
+      file,
+      false,
+      (f) => this.byPath(f) !== undefined,
+      async () => {
+        const model = NotebookModel.empty({ maxOutputBytes: this.config.maxOutputBytes });
+        const nb = await this.register(model, { path: file, autosave: true, ...openOptions(q) });
+        await nb.saver.flush();
+        return nb.model.toJson();
+      },
+    );
   }
 
   /** GET /notebooks/metadata/: the open notebook's metadata, or the file's, without opening it. */
