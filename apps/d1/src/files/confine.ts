@@ -1,5 +1,5 @@
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { isInside, realPathInside } from '../common/root-path';
 
 /** Why a WebDAV path was refused; `status` is what the client gets. */
 export interface Refusal {
@@ -78,41 +78,13 @@ export function parseDestination(
   return parseDavPath(urlPath, prefix);
 }
 
-function isInside(root: string, candidate: string): boolean {
-  return candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
-}
-
-function errorCode(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
-}
-
 /**
  * Resolves `segments` below `rootReal` (the realpath of the root dir) and tells whether the result stays inside
  * it once every existing symlink is followed. A path that does not exist yet is judged by its nearest existing
  * ancestor; a dangling symlink is refused, since writing through it would create its target wherever it points.
  */
 export async function resolveInsideRoot(rootReal: string, segments: string[]): Promise<string | null> {
-  const absolute = path.join(rootReal, ...segments);
-  let candidate = absolute;
-  const tail: string[] = [];
-  for (;;) {
-    try {
-      const real = await fsp.realpath(candidate);
-      if (!isInside(rootReal, real)) return null;
-      return path.join(real, ...tail.reverse());
-    } catch (e) {
-      if (errorCode(e) !== 'ENOENT' && errorCode(e) !== 'ENOTDIR') return null;
-    }
-    try {
-      await fsp.lstat(candidate);
-      return null; // exists yet cannot be resolved: a dangling or looping symlink
-    } catch {
-      // does not exist: judge by the parent
-    }
-    if (candidate === rootReal || !isInside(rootReal, candidate)) return null;
-    tail.push(path.basename(candidate));
-    candidate = path.dirname(candidate);
-  }
+  return realPathInside(rootReal, path.join(rootReal, ...segments));
 }
 
 /** True when `absolute` is a symlink (or below one) leading outside `rootReal`, or is a dangling symlink. */
