@@ -1,11 +1,13 @@
+import { TextFrame } from './ws-frame';
+
 /**
  * One serialised notebook message. The JSON is built once; each wire form (plain, and with `"version"` for
- * `?since` clients) is encoded to a Buffer at most once, on first use, and that one Buffer goes to every client:
- * `ws` frames a Buffer without copying it, so 1000 clients share one copy instead of holding 1000.
+ * `?since` clients) is encoded at most once, on first use, straight into a complete websocket frame, and that
+ * one Buffer goes to every client (see TextFrame): 1000 clients share one copy instead of holding 1000.
  */
 export class Serialized {
-  private plainBuffer: Buffer | null = null;
-  private versionedBuffer: Buffer | null = null;
+  private plainFrameCache: TextFrame | null = null;
+  private versionedFrameCache: TextFrame | null = null;
 
   constructor(
     readonly version: number,
@@ -14,12 +16,24 @@ export class Serialized {
 
   /** The message as sent to clients without `?since`. */
   get plain(): Buffer {
-    return (this.plainBuffer ??= Buffer.from(this.json));
+    return this.plainFrame.payload;
   }
 
   /** The message with `"version"` appended, for clients that connected with `?since`. */
   get versioned(): Buffer {
-    return (this.versionedBuffer ??= Buffer.from(`${this.json.slice(0, -1)},"version":${this.version}}`));
+    return this.versionedFrame.payload;
+  }
+
+  /** `plain` as a websocket frame. */
+  get plainFrame(): TextFrame {
+    return (this.plainFrameCache ??= TextFrame.ofText(this.json));
+  }
+
+  /** `versioned` as a websocket frame. */
+  get versionedFrame(): TextFrame {
+    return (this.versionedFrameCache ??= TextFrame.ofText(
+      `${this.json.slice(0, -1)},"version":${this.version}}`,
+    ));
   }
 
   /** An estimate of the memory this entry pins (both forms, once encoded). */

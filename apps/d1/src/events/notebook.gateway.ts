@@ -34,7 +34,7 @@ export class NotebookGateway implements OnGatewayConnection, OnModuleInit, OnMod
       const sent = this.metrics.broadcastTimer();
       for (const c of this.hub.clients(e.notebookUuid)) {
         if (!e.onlyClient || e.onlyClient === c.id)
-          c.send(c.versioned ? e.message.versioned : e.message.plain);
+          c.sendFrame(c.versioned ? e.message.versionedFrame : e.message.plainFrame);
       }
       sent();
     });
@@ -68,7 +68,7 @@ export class NotebookGateway implements OnGatewayConnection, OnModuleInit, OnMod
     // client would be closed while catching up, reconnect, and loop.
     const bytes = missed?.reduce((n, m) => n + m.versioned.length, 0) ?? 0;
     if (missed && bytes <= this.hub.maxQueuedBytes / 2) {
-      for (const m of missed) client.send(m.versioned);
+      for (const m of missed) client.sendFrame(m.versionedFrame);
       return;
     }
     const version = this.events.version(uuid);

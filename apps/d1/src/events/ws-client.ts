@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import { TextFrame } from './ws-frame';
 
 /** Close codes d1 uses on its websockets. */
 export const CLOSE_POLICY = 1008;
@@ -31,11 +33,30 @@ export class WsClient {
 
   /**
    * Sends a serialised message, or closes a client that fell too far behind. A Buffer is sent as is (shared
-   * by every client); a string is encoded here, so callers broadcasting should pass Buffers.
+   * by every client); a string is encoded here, so callers broadcasting should pass frames.
    */
   send(data: string | Buffer): boolean {
+    if (!this.admits(typeof data === 'string' ? Buffer.byteLength(data) : data.length)) return false;
+    this.socket.send(data, { binary: false });
+    return true;
+  }
+
+  /**
+   * Sends a message framed once for every client: its bytes go straight to the TCP socket when `ws` has
+   * nothing of its own in flight for this client (no compression, nothing queued); else through `ws`.
+   */
+  sendFrame(frame: TextFrame): boolean {
+    if (!this.admits(frame.bytes.length)) return false;
+    const raw = plainSocket(this.socket);
+    if (raw) raw.write(frame.bytes);
+    else this.socket.send(frame.payload, { binary: false });
+    return true;
+  }
+
+  /** Whether `bytes` more may be queued for this client; closes it when not. */
+  private admits(bytes: number): boolean {
     if (!this.open) return false;
-    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    // bufferedAmount is the socket's unwritten bytes plus what ws holds: it sees frames written directly.
     const queued = this.socket.bufferedAmount;
     // The bound is on how far a client lags: one message larger than it still goes to a client that has
     // caught up, or a big cell would lock every client out. So at most the bound plus one message is held.
@@ -43,7 +64,6 @@ export class WsClient {
       this.close(CLOSE_TRY_AGAIN, 'Client is too slow; reconnect with ?since=<version>');
       return false;
     }
-    this.socket.send(data, { binary: false });
     return true;
   }
 
@@ -62,4 +82,24 @@ export class WsClient {
     this.expiry = setTimeout(() => this.close(CLOSE_POLICY, 'Token expired'), Math.min(ms, 2 ** 31 - 1));
     this.expiry.unref();
   }
+}
+
+/** The parts of a `ws` WebSocket (8.x) that tell whether its TCP socket can take a whole frame now. */
+interface WsInternals {
+  _socket?: Socket | null;
+  _sender?: { _state?: number; _queue?: unknown[]; _firstFragment?: boolean } | null;
+}
+
+/**
+ * The TCP socket of `ws` when a frame written to it directly lands between whole messages, exactly as
+ * ws.send would write it: no extension (permessage-deflate rewrites payloads; d1 never enables it), ws's
+ * sender idle (state 0, nothing queued behind a compression) and not inside a fragmented message. Null
+ * otherwise, or if ws's internals are not as expected: the caller then goes through ws.send.
+ */
+export function plainSocket(ws: WebSocket): Socket | null {
+  if (ws.extensions !== '') return null;
+  const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
+  if (!socket || !sender || sender._state !== 0 || sender._firstFragment !== true) return null;
+  if (!Array.isArray(sender._queue) || sender._queue.length > 0) return null;
+  return socket.writable ? socket : null;
 }

@@ -3,6 +3,7 @@ import type WebSocket from 'ws';
 import { AuthService, Principal } from '../auth/auth.service';
 import { CLOSE_POLICY, WsClient } from './ws-client';
 import { handshakeToken } from './ws-auth';
+import { TextFrame } from './ws-frame';
 
 /** The uuid segment of `/notebooks/{uuid}/ws/...`. */
 export function notebookUuidOf(req: IncomingMessage): string {
@@ -60,8 +61,11 @@ export class WsHub {
     return n;
   }
 
-  /** Sends one serialised message to every client of a topic. */
+  /** Sends one serialised message to every client of a topic, framed once for all of them. */
   publish(topic: string, data: Buffer): void {
-    for (const c of this.clients(topic)) c.send(data);
+    const clients = this.topics.get(topic);
+    if (!clients || clients.size === 0) return;
+    const frame = TextFrame.ofBuffer(data);
+    for (const c of clients) c.sendFrame(frame);
   }
 }
