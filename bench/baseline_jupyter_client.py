@@ -2,6 +2,10 @@
 
 usage: baseline_jupyter_client.py roundtrip N WARMUP CODE   -> {"samples_ms": [...]}
        baseline_jupyter_client.py flood REPEATS CODE        -> {"samples_ms": [...], "messages": [...]}
+       baseline_jupyter_client.py serve CODE                -> "ready", then per stdin line one sample (ms)
+
+`serve` keeps one kernel for the whole run so a caller can interleave its rounds with other paths: each line
+read on stdin runs CODE once and answers with that run's milliseconds; EOF ends it.
 
 Each sample is the time from sending execute_request until both its execute_reply (shell) and its iopub
 `idle` status arrived, the same completion rule d1 and @jupyterlab/services use.
@@ -31,6 +35,13 @@ def run_once(kc, code):
     return (time.perf_counter() - t0) * 1000.0, messages
 
 
+def serve(kc, code):
+    """One run of code per line on stdin, its time on stdout; the pipe itself is outside the timing."""
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        print(repr(run_once(kc, code)[0]), flush=True)
+
+
 def main():
     mode = sys.argv[1]
     km, kc = start_new_kernel(kernel_name="python3")
@@ -41,6 +52,8 @@ def main():
                 run_once(kc, code)
             samples = [run_once(kc, code)[0] for _ in range(n)]
             print(json.dumps({"samples_ms": samples}))
+        elif mode == "serve":
+            serve(kc, sys.argv[2])
         elif mode == "flood":
             repeats, code = int(sys.argv[2]), sys.argv[3]
             run_once(kc, "1+1")

@@ -88,23 +88,37 @@ export function opened(ws: WebSocket): Promise<void> {
   });
 }
 
+/** Whether a received frame's bytes start with `prefix` (no decoding, no copy). */
+function startsWith(data: Buffer, prefix: Buffer): boolean {
+  return data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+}
+
+const REQUEST = Buffer.from('{"cell_execution_request"');
+const UPDATE = Buffer.from('{"cell_update"');
+const IDLE = '"execution_state":"idle"';
+
 /**
  * Watches one socket for the end of one cell's executions. An execution ends with the first idle `cell_update`
- * after its `cell_execution_request`: output held back for coalescing is flushed with the idle state too, so
- * a late second idle update of the previous run must not end the next one. String tests, not parses: with a
- * thousand clients in this one process, parsing every message would measure the benchmark itself.
+ * of the cell after its `cell_execution_request`, so an idle update of the previous run arriving late cannot
+ * end the next one. Byte tests on the raw frame, not parses or even strings: with a thousand clients in this
+ * one process, decoding every message would measure the benchmark itself.
  */
 export class IdleWatch {
   private armed = false;
   private waiter: ((t: number) => void) | null = null;
+  private readonly cellKey: string;
   /** Messages received in all. */
   messages = 0;
+  /** performance.now() at the receipt of every message, when constructed with `recordArrivals`. */
+  readonly arrivals: number[] = [];
 
   constructor(
     ws: WebSocket,
     private readonly cellId: string,
+    private readonly recordArrivals = false,
   ) {
-    ws.on('message', (data) => this.onMessage(data.toString()));
+    this.cellKey = `"id":"${cellId}"`;
+    ws.on('message', (data: Buffer) => this.onMessage(data));
   }
 
   /** Resolves with performance.now() at the receipt of the next execution's idle update. */
@@ -112,15 +126,16 @@ export class IdleWatch {
     return new Promise((resolve) => (this.waiter = resolve));
   }
 
-  private onMessage(raw: string): void {
+  private onMessage(data: Buffer): void {
+    const t = performance.now();
+    if (this.recordArrivals) this.arrivals.push(t);
     this.messages++;
-    if (raw.startsWith('{"cell_execution_request"') && raw.includes(this.cellId)) this.armed = true;
-    else if (this.armed && raw.startsWith('{"cell_update"') && raw.includes('"execution_state":"idle"')) {
-      if (!raw.includes(`"id":"${this.cellId}"`)) return;
+    if (startsWith(data, REQUEST) && data.includes(this.cellId)) this.armed = true;
+    else if (this.armed && startsWith(data, UPDATE) && data.includes(IDLE) && data.includes(this.cellKey)) {
       this.armed = false;
       const w = this.waiter;
       this.waiter = null;
-      w?.(performance.now());
+      w?.(t);
     }
   }
 }
