@@ -1,58 +1,49 @@
-import { Inject, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
-import type { Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
 import { MetricsService } from '../server/metrics.service';
-import { NotebookEvents } from './notebook-events';
-import { CLOSE_POLICY, WsClient } from './ws-client';
+import { FeedGateway } from './feed.gateway';
+import { NotebookEvent, NotebookEvents } from './notebook-events';
+import { WsClient } from './ws-client';
 import { chooseProtocol, queryInt } from './ws-auth';
-import { WsHub, notebookUuidOf } from './ws-hub';
 
 /**
  * /notebooks/{uuid}/ws/notebook: every change of one notebook, in the same order for every client.
  * With `?since=V` a client first gets every message after V (or one notebook_snapshot), each with its version.
  */
 @WebSocketGateway({ path: '/notebooks/:uuid/ws/notebook', handleProtocols: chooseProtocol })
-export class NotebookGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
-  readonly hub: WsHub;
-  private subscription: Subscription | null = null;
-
+export class NotebookGateway extends FeedGateway<NotebookEvent> implements OnGatewayConnection {
   constructor(
-    private readonly events: NotebookEvents,
+    events: NotebookEvents,
     auth: AuthService,
     @Inject(D1_CONFIG) config: D1Config,
     private readonly metrics: MetricsService,
   ) {
-    this.hub = new WsHub(auth, config.wsMaxQueuedBytes);
+    super(events, auth, config);
   }
 
-  onModuleInit(): void {
-    this.subscription = this.events.notebook$.subscribe((e) => {
-      const sent = this.metrics.broadcastTimer();
-      for (const c of this.hub.clients(e.notebookUuid)) {
-        if (!e.onlyClient || e.onlyClient === c.id)
-          c.sendFrame(c.versioned ? e.message.versionedFrame : e.message.plainFrame);
-      }
-      sent();
-    });
+  protected source(): Observable<NotebookEvent> {
+    return this.events.notebook$;
   }
 
-  onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
+  protected deliver(e: NotebookEvent): void {
+    const sent = this.metrics.broadcastTimer();
+    for (const c of this.hub.clients(e.notebookUuid)) {
+      if (!e.onlyClient || e.onlyClient === c.id)
+        c.sendFrame(c.versioned ? e.message.versionedFrame : e.message.plainFrame);
+    }
+    sent();
   }
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
     const since = queryInt(req, 'since');
-    const client = this.hub.admit(socket, req, since !== null);
-    if (!client) return;
-    const uuid = notebookUuidOf(req);
-    if (!this.events.notebooks.exists(uuid)) {
-      client.close(CLOSE_POLICY, `Notebook not found with uuid: ${uuid}`);
-      return;
-    }
+    const admitted = this.admitToNotebook(socket, req, since !== null);
+    if (!admitted) return;
+    const [client, uuid] = admitted;
     if (since !== null) this.catchUp(client, uuid, since);
     for (const m of this.events.notebooks.greeting(uuid)) client.send(JSON.stringify(m));
     this.hub.subscribe(uuid, client);

@@ -1,36 +1,29 @@
-import { Inject, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
-import type { Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
+import { FeedGateway } from './feed.gateway';
 import { NotebookEvents } from './notebook-events';
 import { chooseProtocol } from './ws-auth';
-import { WsHub } from './ws-hub';
 
 const TOPIC = 'server';
 
 /** /server/ws: server-wide messages (open notebooks, file changes, server stats). */
 @WebSocketGateway({ path: '/server/ws', handleProtocols: chooseProtocol })
-export class ServerGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
-  readonly hub: WsHub;
-  private subscription: Subscription | null = null;
-
-  constructor(
-    private readonly events: NotebookEvents,
-    auth: AuthService,
-    @Inject(D1_CONFIG) config: D1Config,
-  ) {
-    this.hub = new WsHub(auth, config.wsMaxQueuedBytes);
+export class ServerGateway extends FeedGateway<Buffer> implements OnGatewayConnection {
+  constructor(events: NotebookEvents, auth: AuthService, @Inject(D1_CONFIG) config: D1Config) {
+    super(events, auth, config);
   }
 
-  onModuleInit(): void {
-    this.subscription = this.events.server$.subscribe((text) => this.hub.publish(TOPIC, text));
+  protected source(): Observable<Buffer> {
+    return this.events.server$;
   }
 
-  onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
+  protected deliver(data: Buffer): void {
+    this.hub.publish(TOPIC, data);
   }
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {

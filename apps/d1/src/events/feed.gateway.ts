@@ -1,0 +1,53 @@
+import { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type { Observable, Subscription } from 'rxjs';
+import type WebSocket from 'ws';
+import type { D1Config } from '../app-config';
+import type { AuthService } from '../auth/auth.service';
+import type { NotebookEvents } from './notebook-events';
+import { CLOSE_POLICY, WsClient } from './ws-client';
+import { WsHub, notebookUuidOf } from './ws-hub';
+
+/** What the three websocket feeds share: a hub of authenticated clients fed from one stream of events. */
+export abstract class FeedGateway<E> implements OnModuleInit, OnModuleDestroy {
+  readonly hub: WsHub;
+  private subscription: Subscription | null = null;
+
+  protected constructor(
+    protected readonly events: NotebookEvents,
+    auth: AuthService,
+    config: D1Config,
+  ) {
+    this.hub = new WsHub(auth, config.wsMaxQueuedBytes);
+  }
+
+  /** The events this feed forwards. */
+  protected abstract source(): Observable<E>;
+
+  /** Sends one event to the clients it is for. */
+  protected abstract deliver(event: E): void;
+
+  onModuleInit(): void {
+    this.subscription = this.source().subscribe((e) => this.deliver(e));
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  /** Admits a client of a notebook's feed: authenticated, and the notebook open (1008 otherwise). */
+  protected admitToNotebook(
+    socket: WebSocket,
+    req: IncomingMessage,
+    versioned = false,
+  ): [WsClient, string] | null {
+    const client = this.hub.admit(socket, req, versioned);
+    if (!client) return null;
+    const uuid = notebookUuidOf(req);
+    if (!this.events.notebooks.exists(uuid)) {
+      client.close(CLOSE_POLICY, `Notebook not found with uuid: ${uuid}`);
+      return null;
+    }
+    return [client, uuid];
+  }
+}
