@@ -15,6 +15,7 @@ export class WsClient {
   readonly id = randomUUID();
   private expiry: NodeJS.Timeout | null = null;
   private closing = false;
+  private corked = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -48,8 +49,21 @@ export class WsClient {
   sendFrame(frame: TextFrame): boolean {
     if (!this.admits(frame.bytes.length)) return false;
     const raw = plainSocket(this.socket);
-    if (raw) raw.write(frame.bytes);
-    else this.socket.send(frame.payload, { binary: false });
+    if (!raw) {
+      this.socket.send(frame.payload, { binary: false });
+      return true;
+    }
+    // Messages sent in one tick (a reply and the idle update, say) leave in one write: a syscall per
+    // message and client is most of what a broadcast costs.
+    if (!this.corked) {
+      this.corked = true;
+      raw.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        raw.uncork();
+      });
+    }
+    raw.write(frame.bytes);
     return true;
   }
 

@@ -91,10 +91,12 @@ export class ExecutionQueue {
     const model = this.host.model;
     model.startExecution(cellId);
     model.setExecutionState(cellId, 'pending');
+    this.queue.push({ cellId, msgId });
+    // The request goes to the kernel before clients hear of it: its replies cannot be handled before this
+    // returns, so clients still see pending first, and the kernel starts a few socket writes earlier.
+    this.pump();
     this.host.cellChanged(cellId, false);
     this.host.emit({ cell_execution_request: { cell_id: cellId, message_id: msgId } });
-    this.queue.push({ cellId, msgId });
-    this.pump();
     return msgId;
   }
 
@@ -177,8 +179,11 @@ export class ExecutionQueue {
       );
     } catch {
       this.running = null;
-      this.abort(next, null);
-      this.pump();
+      // After the caller's own broadcasts (enqueue announces the cell after pumping).
+      queueMicrotask(() => {
+        this.abort(next, null);
+        this.pump();
+      });
     }
   }
 
