@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { waitFor } from './support/d1';
 import {
-  Session,
   expectConsistent,
   expectIds,
   oneRun,
-  openSession,
+  sessionSuite,
   outputsOf,
   plain,
   sequence,
@@ -15,22 +14,8 @@ import {
 } from './support/execution';
 
 describe('execution: scratch, completion, history, working directory, pages and input()', () => {
-  let d1: TestD1;
-  const sessions: Session[] = [];
-  const session = async (cells: string[]) => {
-    const opened = await openSession(d1, cells);
-    sessions.push(opened);
-    return opened;
-  };
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterEach(async () => {
-    for (const s of sessions.splice(0)) await s.close();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const suite = sessionSuite();
+  const session = suite.session;
 
   it('scratch_execute sends only scratch_update messages (then vars); the notebook is unchanged', async () => {
     const s = await session(['x = 1']);
@@ -50,7 +35,7 @@ describe('execution: scratch, completion, history, working directory, pages and 
     expect(updates.every((u) => u.message_id === id)).toBe(true);
     expect(updates[1].output).toEqual({ output_type: 'stream', name: 'stdout', text: 'scratch\n' });
     expect(updates[2].output).toMatchObject({ output_type: 'execute_result', data: { 'text/plain': '42' } });
-    const served = await d1.request('GET', `/notebooks/${s.uuid}`);
+    const served = await suite.d1.request('GET', `/notebooks/${s.uuid}`);
     expect(served.json.notebook).toEqual(s.initial);
   });
 
@@ -126,7 +111,7 @@ describe('execution: scratch, completion, history, working directory, pages and 
 
   it('change_working_directory: the kernel moves, metadata follows and is broadcast; bad paths refused', async () => {
     const s = await session(['import os\nprint(os.getcwd())']);
-    const sub = join(d1.rootDir, 'data dir');
+    const sub = join(suite.d1.rootDir, 'data dir');
     mkdirSync(sub);
     const res = await s.call(
       'PATCH',

@@ -1,11 +1,10 @@
-import { TestD1, startD1 } from './support/d1';
 import {
   Session,
   expectConsistent,
   expectIds,
   oneRun,
   gate,
-  openSession,
+  sessionSuite,
   outputsOf,
   sequence,
   settled,
@@ -15,24 +14,8 @@ import {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 describe('execution: the queue as every client sees it', () => {
-  let d1: TestD1;
-  const sessions: Session[] = [];
-  const session = async (
-    ...args: Parameters<typeof openSession> extends [unknown, ...infer R] ? R : never
-  ) => {
-    const opened = await openSession(d1, ...args);
-    sessions.push(opened);
-    return opened;
-  };
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterEach(async () => {
-    for (const s of sessions.splice(0)) await s.close();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const suite = sessionSuite();
+  const session = suite.session;
 
   it('runs one cell: pending, request, busy, input, outputs, reply, idle, vars — ids line up', async () => {
     const s = await session(['print("hi")']);
@@ -49,7 +32,7 @@ describe('execution: the queue as every client sees it', () => {
   });
 
   it('runs three cells executed back to back in order', async () => {
-    const g = gate(d1);
+    const g = gate(suite.d1);
     const s = await session([`${g.code}a = 1\nprint(a)`, 'b = a + 1\nprint(b)', 'print(a + b)']);
     const ids = await queueBehindGate(s, g, 3);
     await untilAll(s, settled(s), 'three cells to settle');
@@ -73,7 +56,7 @@ describe('execution: the queue as every client sees it', () => {
   });
 
   it('an error in the first cell aborts the others: replies aborted, cells idle, no outputs', async () => {
-    const g = gate(d1);
+    const g = gate(suite.d1);
     const s = await session([`${g.code}1/0`, 'print("never")', 'print("never either")']);
     const ids = await queueBehindGate(s, g, 3);
     await untilAll(s, settled(s), 'the batch to settle');
@@ -103,7 +86,7 @@ describe('execution: the queue as every client sees it', () => {
   });
 
   it('cancels a queued cell (204, reply aborted) but not the running one (409)', async () => {
-    const g = gate(d1);
+    const g = gate(suite.d1);
     const s = await session([`${g.code}print(0)`, 'print(1)', 'print(2)']);
     const ids = [await s.execute(0)];
     await untilAll(s, (m) => m.some((x) => x.cell_execution_input), 'cell 0 to start');

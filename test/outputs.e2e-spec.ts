@@ -1,9 +1,7 @@
-import { TestD1, startD1 } from './support/d1';
 import {
-  Session,
   expectConsistent,
   oneRun,
-  openSession,
+  sessionSuite,
   outputsOf,
   sequence,
   settled,
@@ -11,22 +9,8 @@ import {
 } from './support/execution';
 
 describe('outputs: nbformat merging as every client sees it', () => {
-  let d1: TestD1;
-  const sessions: Session[] = [];
-  const session = async (cells: string[]) => {
-    const opened = await openSession(d1, cells);
-    sessions.push(opened);
-    return opened;
-  };
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterEach(async () => {
-    for (const s of sessions.splice(0)) await s.close();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const suite = sessionSuite();
+  const session = suite.session;
 
   it('a progress bar written with \\r ends as one line', async () => {
     const s = await session(['for i in range(101): print(f"\\r{i}%", end="", flush=True)']);
@@ -93,7 +77,7 @@ describe('outputs: nbformat merging as every client sees it', () => {
     await s.execute(1);
     await untilAll(s, settled(s), 'both cells');
     await expectConsistent(s);
-    const cell = (await d1.request('GET', `/notebooks/${s.uuid}/cells/${s.cellIds[1]}`)).json.cell;
+    const cell = (await suite.d1.request('GET', `/notebooks/${s.uuid}/cells/${s.cellIds[1]}`)).json.cell;
     expect(cell.execution_count).toBe(2);
     expect(cell.outputs).toEqual([
       { output_type: 'execute_result', execution_count: 2, data: { 'text/plain': '42' }, metadata: {} },

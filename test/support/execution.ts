@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestD1 } from './d1';
-import { waitFor } from './d1';
+import { startD1, waitFor } from './d1';
 import { CellSpec, makeNotebook, uploadAndOpen } from './notebooks';
 import { WsRecorder } from './ws';
 
@@ -241,4 +241,34 @@ export function gate(d1: TestD1): { code: string; open(): void } {
 export async function outputsOf(s: Session, cell: number): Promise<any[]> {
   const res = await s.d1.request('GET', `/notebooks/${s.uuid}/cells/${s.cellIds[cell]}`);
   return res.json.cell.outputs;
+}
+
+/** The set-up execution suites share: one d1 per suite, sessions closed after each test. */
+export function sessionSuite(): {
+  readonly d1: TestD1;
+  session: (cells: CellSpec[], clients?: number) => Promise<Session>;
+} {
+  let d1: TestD1 | undefined;
+  const sessions: Session[] = [];
+  beforeAll(async () => {
+    d1 = await startD1();
+  });
+  afterEach(async () => {
+    for (const s of sessions.splice(0)) await s.close();
+  });
+  afterAll(async () => {
+    await d1?.close();
+  });
+  const suite = {
+    get d1(): TestD1 {
+      if (!d1) throw new Error('d1 is not started yet');
+      return d1;
+    },
+    session: async (cells: CellSpec[], clients?: number): Promise<Session> => {
+      const opened = await openSession(suite.d1, cells, clients);
+      sessions.push(opened);
+      return opened;
+    },
+  };
+  return suite;
 }
