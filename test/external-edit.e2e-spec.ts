@@ -104,6 +104,7 @@ describe('external edits of open notebooks', () => {
     expect(res.status).toBe(200);
     expect(sources(res.json.notebook)).toEqual(['y = x + 1', 'print("new")', 'y']);
     expect(res.json.notebook.metadata.jupyter_d1.uuid).toBe(o.uuid);
+    await o.ws.until((m) => m.some((x) => x.notebook_snapshot), 'the reloaded notebook on the websocket');
     const snapshot = o.ws.of('notebook_snapshot').at(-1);
     expect(sources(snapshot.notebook)).toEqual(['y = x + 1', 'print("new")', 'y']);
     expect((await d1.request('GET', `/notebooks/${o.uuid}`)).json.notebook).toEqual(res.json.notebook);

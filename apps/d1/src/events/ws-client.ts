@@ -53,12 +53,13 @@ export class WsClient {
       this.socket.send(frame.payload, { binary: false });
       return true;
     }
-    // Messages sent in one tick (a reply and the idle update, say) leave in one write: a syscall per
-    // message and client is most of what a broadcast costs.
+    // Messages sent in one synchronous run (a reply and the idle update, say) leave in one write: a syscall
+    // per message and client is most of what a broadcast costs. A microtask flushes them before anything
+    // queued later, such as the HTTP response of the request that caused them.
     if (!this.corked) {
       this.corked = true;
       raw.cork();
-      process.nextTick(() => {
+      queueMicrotask(() => {
         this.corked = false;
         raw.uncork();
       });

@@ -27,6 +27,8 @@ export class NotebookRuntime {
   vars: KernelVariable[] = [];
   /** Set while d1 itself restarts the kernel, so the restart is not taken for a death. */
   restarting = false;
+  /** Set from a kernel death until the restarted kernel answers. */
+  private recovering = false;
   private watched: KernelHandle | null = null;
   private readonly cellOfMsg = new Map<string, string>();
   private varsTimer: NodeJS.Timeout | null = null;
@@ -55,6 +57,7 @@ export class NotebookRuntime {
   /** Starts watching a (new) kernel handle: status changes, raw messages. */
   watch(handle: KernelHandle): void {
     if (this.watched === handle) return;
+    this.recovering = false;
     if (this.watched) {
       // The old kernel is gone: whatever ran or waited there ends with an error.
       this.queue.failRunning(deadKernelOutput());
@@ -88,7 +91,9 @@ export class NotebookRuntime {
   /** The notebook's kernel when it can take requests now (not restarting, not gone). */
   usableKernel(): KernelHandle | null {
     const kernel = this.nb.kernel;
-    return kernel && !kernel.isDisposed && kernel.status !== 'restarting' ? kernel : null;
+    // Not services' status: after an auto-restart its idle for the new kernel can be dropped as a message of
+    // an old session, leaving it "restarting" for good. Recovery is tracked here instead.
+    return kernel && !kernel.isDisposed && !this.recovering ? kernel : null;
   }
 
   /** The notebook's kernel language, lower-case. */
@@ -122,15 +127,20 @@ export class NotebookRuntime {
       this.loaded.delete(handle);
       this.deps.announce(this.nb, 'dead');
       this.deps.announce(this.nb, 'restarting');
+      this.recovering = true;
       this.queue.failRunning(deadKernelOutput());
       this.queue.abortWaiting(deadKernelOutput());
       void handle.restarted().then(
         () => {
+          this.recovering = false;
           this.deps.announce(this.nb, 'idle');
           this.queue.pump();
           this.finished(); // the old variables are gone with the old kernel
         },
-        () => undefined,
+        () => {
+          this.recovering = false;
+          if (!this.nb.closed) void this.deps.replaceKernel(this.nb);
+        },
       );
     } else if (state === 'dead' && !this.nb.closed) {
       this.loaded.delete(handle);
