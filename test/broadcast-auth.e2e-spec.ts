@@ -1,8 +1,6 @@
-import { TestD1, startD1 } from './support/d1';
+import { TestD1, startD1, waitFor } from './support/d1';
 import { WsRecorder } from './support/ws';
 import { openNotebook } from './support/ws-feed';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The permission matrix of the three feeds: the handshake needs a valid, unexpired token with read access. */
 describe('websocket auth on every feed', () => {
@@ -16,7 +14,12 @@ describe('websocket auth on every feed', () => {
     tokens.read = await d1.token({ read_access: true, write_access: false });
     tokens.readWrite = await d1.token();
     tokens.expired = await d1.token({ read_access: true, write_access: true, expires_in: 1 });
-    await sleep(2100);
+    await waitFor(
+      async () =>
+        (await d1.request('POST', '/login/test-token', { auth: `Bearer ${tokens.expired}` })).status === 401,
+      'the short-lived token to expire',
+      5000,
+    );
   });
   afterAll(async () => {
     await d1?.close();
@@ -45,7 +48,11 @@ describe('websocket auth on every feed', () => {
   it.each(feeds)('%s: admits read-only and read-write tokens', async (_feed, url) => {
     for (const token of [tokens.read, tokens.readWrite]) {
       const ws = await new WsRecorder(url(), { token }).ready();
-      await sleep(50);
+      // A refused handshake is closed while it is admitted; a pong after that proves this one was kept.
+      await new Promise<void>((resolve) => {
+        ws.socket.once('pong', () => resolve());
+        ws.socket.ping();
+      });
       expect(ws.socket.readyState).toBe(1);
       ws.close();
     }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { NotebookEvents } from '../apps/d1/src/events/notebook-events';
+import { NotebooksService } from '../apps/d1/src/notebooks/notebooks.service';
 import { TestD1, startD1 } from './support/d1';
 import {
   cellUuids,
@@ -220,7 +221,8 @@ describe('cells REST API', () => {
     expect((await call('POST', '/clear_all')).status).toBe(204);
     const all = await cells();
     expect(messages().slice(1)).toEqual(all.map((cell) => ({ cell_update: [cell] })));
-    await new Promise((r) => setTimeout(r, 300));
+    // Clearing schedules no save of its own: nothing is pending, and the file still has the outputs.
+    expect(d1.app.get(NotebooksService).get(uuid).saver.pending).toBe(false);
     expect((await validateNotebookFile(file)).cells[0].outputs).toHaveLength(1);
     await call('PATCH', `/cells/${c.id}`, { body: { source: 'c = 4' } });
     await waitForFile(

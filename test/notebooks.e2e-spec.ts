@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotebookEvents } from '../apps/d1/src/events/notebook-events';
+import { NotebooksService } from '../apps/d1/src/notebooks/notebooks.service';
 import { JupyterService } from '../apps/d1/src/server/jupyter.service';
 import { TestD1, startD1, waitFor } from './support/d1';
 import {
@@ -239,7 +240,8 @@ describe('notebooks REST API', () => {
       body: { source: 'edited' },
     });
     expect(patch.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300));
+    // With autosave off an edit schedules no write at all.
+    expect(d1.app.get(NotebooksService).get(uuid).saver.pending).toBe(false);
     expect(sources(await validateNotebookFile(join(d1.rootDir, 'exists.ipynb')))).toEqual(['old']);
     expect(readdirSync(d1.rootDir).sort()).toEqual(before);
 
