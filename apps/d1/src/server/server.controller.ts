@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Read } from '../auth/access.decorator';
+import { EnvironmentService } from './environment.service';
 import { JupyterService } from './jupyter.service';
 import { StatsQuery } from './stats.dto';
 import { StatsService } from './stats.service';
@@ -14,11 +15,17 @@ export class ServerController {
   constructor(
     private readonly jupyter: JupyterService,
     private readonly stats: StatsService,
+    private readonly environment: EnvironmentService,
   ) {}
 
   @Get('version')
   version() {
     return { version: d1Version() };
+  }
+
+  @Get('environment')
+  async environmentInfo() {
+    return { environment_info: await this.environment.info() };
   }
 
   @Get('jupyter')

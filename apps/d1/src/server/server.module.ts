@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HelloController } from './hello.controller';
+import { EnvironmentService } from './environment.service';
 import { JupyterService } from './jupyter.service';
 import { MetricsModule } from './metrics.module';
 import { ProcessesController } from './proxy/processes.controller';
@@ -11,7 +12,7 @@ import { StatsService } from './stats.service';
 @Module({
   imports: [MetricsModule],
   controllers: [HelloController, ServerController, ProcessesController],
-  providers: [JupyterService, StatsService, ProcessesService, ProxyService],
+  providers: [JupyterService, StatsService, EnvironmentService, ProcessesService, ProxyService],
   exports: [JupyterService, ProcessesService],
 })
 export class ServerModule {}
