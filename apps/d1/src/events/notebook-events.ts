@@ -131,9 +131,15 @@ export class NotebookEvents {
 
   /** Relays a raw kernel message of a notebook to /ws/stream subscribers. */
   emitStream(notebookUuid: string, message: unknown): void {
-    if (!this.stream$.observed) return;
+    if (!this.streamWanted(notebookUuid)) return;
     this.stream$.next({ notebookUuid, data: Buffer.from(JSON.stringify(message)) });
   }
+
+  /**
+   * Whether anyone follows a notebook's raw stream: every kernel message passes here, and serialising it
+   * for nobody would sit on the path of every execution. The stream gateway answers it.
+   */
+  streamWanted: (notebookUuid: string) => boolean = () => this.stream$.observed;
 
   /** Broadcasts a server-wide message (/server/ws). */
   emitServer(message: D1Message): void {

@@ -14,6 +14,7 @@ import { chooseProtocol } from './ws-auth';
 export class StreamGateway extends FeedGateway<StreamEvent> implements OnGatewayConnection {
   constructor(events: NotebookEvents, auth: AuthService, @Inject(D1_CONFIG) config: D1Config) {
     super(events, auth, config);
+    events.streamWanted = (uuid) => this.hub.has(uuid);
   }
 
   protected source(): Observable<StreamEvent> {

@@ -49,6 +49,11 @@ export class WsHub {
     });
   }
 
+  /** Whether a topic has any client. */
+  has(topic: string): boolean {
+    return (this.topics.get(topic)?.size ?? 0) > 0;
+  }
+
   /** The clients of a topic. */
   clients(topic: string): Iterable<WsClient> {
     return this.topics.get(topic) ?? [];

@@ -151,6 +151,7 @@ export class NotebookRuntime {
   }
 
   private onRaw(msg: RelayMessage): void {
+    if (!this.deps.events.streamWanted(this.nb.uuid)) return;
     const parent = msg.parent_header?.msg_id;
     const cellId = (parent && this.cellOfMsg.get(parent)) ?? null;
     const metadata = { ...msg.metadata, jupyter_d1: { cell_uuid: cellId } };
