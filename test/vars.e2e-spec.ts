@@ -88,6 +88,24 @@ describe('variables: the list after every execution, one variable with pages', (
     expect(n.value).toEqual({ single_value: '42' });
   });
 
+  it('POST vars/{name}: rows sorted and filtered as asked, paged after that', async () => {
+    const sorted = await s.call('POST', '/vars/l?page_size=3', { sort_by: [0], ascending: [false] });
+    expect(sorted.status).toBe(200);
+    expect(sorted.json.single_var.value.multi_value.data).toEqual([['119'], ['118'], ['117']]);
+    expect(sorted.json.single_var.has_next_page).toBe(true);
+    // page_size and page in the body are ignored, as d1 ignores them there.
+    const filtered = await s.call('POST', '/vars/l?page_size=0', {
+      filters: [{ col: 0, min: 10, max: 13 }],
+      page_size: 1,
+      page: 7,
+    });
+    expect(filtered.json.single_var.value.multi_value.data).toEqual([['10'], ['11'], ['12'], ['13']]);
+    const byValue = await s.call('POST', '/vars/d', { filters: [{ col: 'key', search: 'B' }] });
+    expect(byValue.json.single_var.value.multi_value.data).toEqual([['b', '[1, 2]']]);
+    const bad = await s.call('POST', '/vars/l', { ascending: ['yes'] });
+    expect(bad.status).toBe(422);
+  });
+
   it('GET vars/{name} of an unknown variable: 404 Variable x not found', async () => {
     const res = await s.call('GET', '/vars/x_missing');
     expect(res.status).toBe(404);

@@ -33,25 +33,65 @@ class ___D1Introspect:
         text = " ".join(text.split())
         return text if len(text) <= self.SUMMARY else text[: self.SUMMARY - 1] + "\u2026"
 
-    def _rows(self, value, page, page_size):
+    def _table(self, value):
+        """Rows of raw values, their names and the column names, for lists, dicts, arrays and frames."""
         if isinstance(value, dict):
-            items = [[str(k), self._summary(v)] for k, v in value.items()]
-            names, cols = None, ["key", "value"]
-        elif hasattr(value, "iloc") and hasattr(value, "columns"):
-            items = [[self._summary(x) for x in row] for row in value.itertuples(index=False)]
-            names = [str(i) for i in value.index]
-            cols = [str(c) for c in value.columns]
-        elif hasattr(value, "tolist"):
-            items = [[self._summary(x) for x in (r if isinstance(r, list) else [r])] for r in value.tolist()]
-            names, cols = None, None
-        else:
-            items = [[self._summary(x)] for x in list(value)]
-            names, cols = None, None
-        start = page * page_size if page_size > 0 else 0
-        end = start + page_size if page_size > 0 else len(items)
-        return items[start:end], (names[start:end] if names else None), cols, end < len(items)
+            return [[str(k), v] for k, v in value.items()], None, ["key", "value"]
+        if hasattr(value, "iloc") and hasattr(value, "columns"):
+            rows = [list(r) for r in value.itertuples(index=False)]
+            return rows, [str(i) for i in value.index], [str(c) for c in value.columns]
+        if hasattr(value, "tolist"):
+            return [r if isinstance(r, list) else [r] for r in value.tolist()], None, None
+        return [[x] for x in list(value)], None, None
 
-    def describe(self, name, value, preview=False, page=0, page_size=50):
+    def _column(self, col, cols):
+        if isinstance(col, int):
+            return col
+        return cols.index(str(col)) if cols and str(col) in cols else None
+
+    def _keep(self, cell, f):
+        if f.get("search") is not None and str(f["search"]).lower() not in str(cell).lower():
+            return False
+        for bound, ok in (("min", lambda a, b: a >= b), ("max", lambda a, b: a <= b)):
+            if f.get(bound) is not None:
+                try:
+                    if not ok(float(cell), float(f[bound])):
+                        return False
+                except (TypeError, ValueError):
+                    return False
+        return True
+
+    def _order(self, rows, cols, sort_by, ascending, filters):
+        """Filters, then sorts (stable, numbers before text), keeping each row's original index."""
+        indexed = list(enumerate(rows))
+        for f in filters or []:
+            c = self._column(f.get("col"), cols)
+            if c is not None:
+                indexed = [(i, r) for i, r in indexed if c < len(r) and self._keep(r[c], f)]
+        keys = list(sort_by or [])
+        asc = list(ascending or [])
+        for n in range(len(keys) - 1, -1, -1):
+            c = self._column(keys[n], cols)
+            if c is None:
+                continue
+            up = asc[n] if n < len(asc) else True
+            key = lambda ir: (0, ir[1][c], "") if isinstance(ir[1][c], (int, float)) else (1, 0, str(ir[1][c]))
+            indexed.sort(key=key, reverse=not up)
+        return indexed
+
+    def _rows(self, value, page, page_size, sort_by=None, ascending=None, filters=None):
+        rows, names, cols = self._table(value)
+        indexed = self._order(rows, cols, sort_by, ascending, filters)
+        start = page * page_size if page_size > 0 else 0
+        end = start + page_size if page_size > 0 else len(indexed)
+        shown = indexed[start:end]
+        # dict keys show as text (key column), every other cell as its repr
+        plain = 0 if isinstance(value, dict) else None
+        data = [[str(x) if c == plain else self._summary(x) for c, x in enumerate(r)] for _, r in shown]
+        row_names = [names[i] for i, _ in shown] if names else None
+        return data, row_names, cols, end < len(indexed)
+
+    def describe(self, name, value, preview=False, page=0, page_size=50, order=None):
         shape = self._shape(value)
         var = {"name": name, "type": type(value).__name__, "abbreviated": False, "has_next_page": False,
                "summary": self._summary(value)}
@@ -61,7 +101,7 @@ class ___D1Introspect:
         multi = {"row_count": shape[0], "column_count": shape[1], "column_names": None, "row_names": None,
                  "column_types": None, "data": None}
         if preview:
-            data, rows, cols, more = self._rows(value, page, page_size)
+            data, rows, cols, more = self._rows(value, page, page_size, **(order or {}))
             multi.update(data=data, row_names=rows, column_names=cols)
             var["has_next_page"] = more
             var["abbreviated"] = more or page > 0
@@ -81,12 +121,12 @@ class ___D1Introspect:
                                 "has_next_page": False, "value": {"single_value": str(e)}, "summary": str(e)})
         print(_json.dumps({"cwd": _os.getcwd(), "vars": out}))
 
-    def var(self, name, page, page_size):
+    def var(self, name, page, page_size, order=None):
         ns = self._user_ns()
         if name not in ns:
             print(_json.dumps({"missing": True}))
             return
-        print(_json.dumps({"var": self.describe(name, ns[name], True, page, page_size)}))
+        print(_json.dumps({"var": self.describe(name, ns[name], True, page, page_size, order)}))
 
 
 ___d1 = ___D1Introspect()

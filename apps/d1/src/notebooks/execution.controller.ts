@@ -9,6 +9,7 @@ import {
   DirectoryQuery,
   ExecuteAllQuery,
   InputBody,
+  VarOrderBody,
   VarPageQuery,
 } from './execution.dto';
 import { ExecutionService } from './execution.service';
@@ -130,6 +131,19 @@ export class ExecutionController {
     @D1Query(VarPageQuery) q: VarPageQuery,
   ) {
     return { single_var: await this.session.variable(uuid, name, q.page ?? 0, q.page_size ?? -1) };
+  }
+
+  @Post('vars/:name')
+  @Write()
+  @HttpCode(200)
+  async sortedVariable(
+    @Param('uuid', UuidPipe) uuid: string,
+    @Param('name') name: string,
+    @D1Query(VarPageQuery) q: VarPageQuery,
+    @D1Body(VarOrderBody) body: VarOrderBody,
+  ) {
+    const order = { sort_by: body.sort_by, ascending: body.ascending, filters: body.filters };
+    return { single_var: await this.session.variable(uuid, name, q.page ?? 0, q.page_size ?? -1, order) };
   }
 
   @Get('input')

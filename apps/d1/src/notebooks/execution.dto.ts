@@ -1,5 +1,16 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { parseInteger } from './notebooks.dto';
 
 /** `?above_position&below_position` of execute_all. */
@@ -56,4 +67,40 @@ export class VarPageQuery {
   @IsInt()
   @Min(0)
   page?: number;
+}
+
+/** One filter of the variable explorer: a column (name or index) and a text search and/or a numeric range. */
+export class VarFilter {
+  @IsDefined()
+  col!: string | number;
+
+  @IsOptional()
+  @IsString()
+  search?: string;
+
+  @IsOptional()
+  @IsNumber()
+  min?: number;
+
+  @IsOptional()
+  @IsNumber()
+  max?: number;
+}
+
+/** Body of POST /notebooks/{uuid}/vars/{name}: sorting and filtering of the rows. */
+export class VarOrderBody {
+  @IsOptional()
+  @IsArray()
+  sort_by?: Array<string | number>;
+
+  @IsOptional()
+  @IsArray()
+  @IsBoolean({ each: true })
+  ascending?: boolean[];
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => VarFilter)
+  filters?: VarFilter[];
 }

@@ -27,9 +27,16 @@ export function stateCode(language: string): string | null {
   return null;
 }
 
-/** Code that prints one variable's detail as JSON (Python only). */
-export function varCode(name: string, page: number, pageSize: number): string {
-  return `___d1.var(${JSON.stringify(name)}, ${page}, ${pageSize})`;
+/** How the variable explorer orders and filters rows (d1's sort_by / ascending / filters). */
+export interface VarOrder {
+  sort_by?: Array<string | number>;
+  ascending?: boolean[];
+  filters?: Array<{ col: string | number; search?: string; min?: number; max?: number }>;
+}
+
+/** Code that prints one variable's detail as JSON (Python only); the ordering travels as JSON text. */
+export function varCode(name: string, page: number, pageSize: number, order: VarOrder = {}): string {
+  return `___d1.var(${JSON.stringify(name)}, ${page}, ${pageSize}, __import__("json").loads(${JSON.stringify(JSON.stringify(order))}))`;
 }
 
 function shellQuote(s: string): string {

@@ -5,7 +5,7 @@ import { notFound } from '../common/errors';
 import { ExecutionService } from './execution.service';
 import { runHidden } from './hidden-execution';
 import { KernelRequests } from './kernel-requests';
-import { KernelVariable, varCode } from './kernel-snippets';
+import { KernelVariable, VarOrder, varCode } from './kernel-snippets';
 import { NotebooksService } from './notebooks.service';
 import { confine } from './paths';
 
@@ -46,7 +46,13 @@ export class NotebookSession {
   }
 
   /** GET vars/{name}: one variable with a page of its rows (Python kernels). */
-  async variable(uuid: string, name: string, page = 0, pageSize = -1): Promise<KernelVariable> {
+  async variable(
+    uuid: string,
+    name: string,
+    page = 0,
+    pageSize = -1,
+    order: VarOrder = {},
+  ): Promise<KernelVariable> {
     const nb = this.notebooks.get(uuid);
     const rt = this.execution.runtime(nb);
     const kernel = this.execution.kernelOf(nb);
@@ -55,9 +61,10 @@ export class NotebookSession {
       if (!found) throw notFound(`Variable ${name} not found`);
       return found;
     }
+    // d1: -1 is the default page size; 0 (or none) means no paging.
     const size = pageSize === -1 ? DEFAULT_PAGE_SIZE : pageSize;
     await rt.prepare(kernel);
-    const out = await runHidden(kernel, varCode(name, page, size), 30_000);
+    const out = await runHidden(kernel, varCode(name, page, size, order), 30_000);
     const parsed = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
       missing?: boolean;
       var?: KernelVariable;
