@@ -25,7 +25,9 @@ export class AuthController {
   @HttpCode(200)
   mint(@Body() body: MintTokenDto) {
     const perm = permission(body.read_access ?? true, body.write_access ?? false);
-    return { token: { access_token: this.auth.issue(perm, body.expires_in), token_type: 'bearer' } };
+    return {
+      token: { access_token: this.auth.issue(perm, body.expires_in), token_type: 'bearer' },
+    };
   }
 
   @Post('test-token')

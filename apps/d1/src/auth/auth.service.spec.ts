@@ -68,3 +68,13 @@ describe('token size', () => {
     expect(token.length).toBeLessThan(256);
   });
 });
+
+describe('token lifetime', () => {
+  it('uses the configured lifetime when none (or null) is asked for', () => {
+    const auth = service();
+    for (const ttl of [undefined, null]) {
+      const principal = auth.verify(auth.issue(permission(true, false), ttl));
+      expect(principal!.exp - Date.now() / 1000).toBeGreaterThan(8 * 24 * 3600 - 60);
+    }
+  });
+});

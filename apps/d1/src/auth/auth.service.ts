@@ -36,11 +36,12 @@ export class AuthService {
   }
 
   /** Signs a token carrying `perm`, valid for `ttlSeconds` (default: the configured TTL). */
-  issue(perm: Permission, ttlSeconds = this.config.tokenTtlSeconds): string {
+  issue(perm: Permission, ttlSeconds?: number | null): string {
+    const expiresIn = ttlSeconds ?? this.config.tokenTtlSeconds;
     // Only the two flags travel (d1 clients read the rest from /login/test-token): WebDAV clients such as
     // davfs2 and litmus refuse credentials of 256 characters or more, and the token is a password there.
     const sub = JSON.stringify({ read_access: perm.read_access, write_access: perm.write_access });
-    return this.jwt.sign({ sub }, { expiresIn: ttlSeconds });
+    return this.jwt.sign({ sub }, { expiresIn });
   }
 
   /** Verifies a JWT; null when missing, malformed, badly signed or expired. */
