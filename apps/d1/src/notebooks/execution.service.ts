@@ -128,13 +128,10 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
   async restart(uuid: string, opts: { clear?: boolean; runAll?: boolean } = {}): Promise<KernelMessageRef[]> {
     const nb = this.notebooks.get(uuid);
     const rt = this.runtime(nb);
-    const kernel = this.kernelOf(nb);
     rt.restarting = true;
     try {
       rt.queue.abortWaiting();
-      await kernel.restart();
-      rt.queue.failRunning(null);
-      rt.kernelRestarted(kernel);
+      await this.restartOrReplace(nb, rt);
     } finally {
       rt.restarting = false;
     }
@@ -148,6 +145,20 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     const runs = opts.runAll ? this.executeAll(uuid) : [];
     rt.finished(); // the old variables are gone: clients learn it (after the run when cells were queued)
     return runs;
+  }
+
+  /** Restarts the kernel; a notebook whose kernel is gone (shut down by hand, say) gets a fresh one. */
+  private async restartOrReplace(nb: OpenNotebook, rt: NotebookRuntime): Promise<void> {
+    const kernel = nb.kernel;
+    if (kernel && !kernel.isDisposed) {
+      await kernel.restart();
+      rt.queue.failRunning(null);
+      rt.kernelRestarted(kernel);
+      return;
+    }
+    rt.queue.failRunning(null);
+    await this.nbKernels.replace(nb);
+    if (!nb.kernel) throw kernelUnavailable('The notebook has no running kernel right now; retry shortly');
   }
 
   /** Runs code that belongs to no cell; results go out only as `scratch_update`. */
