@@ -5,10 +5,12 @@ import type { TestD1 } from './d1';
 import { startD1, waitFor } from './d1';
 import { CellSpec, makeNotebook, uploadAndOpen } from './notebooks';
 import { WsRecorder } from './ws';
+import { Msg, reduce, typeOf } from './ws-model';
+
+export { reduce, typeOf };
+export type { Msg };
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-
-type Msg = Record<string, any>;
 
 /** One open notebook watched by several real websocket clients. */
 export interface Session {
@@ -83,11 +85,6 @@ export function plain(client: WsRecorder): Msg[] {
   });
 }
 
-/** The single key of a d1 message. */
-export function typeOf(m: Msg): string {
-  return Object.keys(m).find((k) => k !== 'version') ?? '';
-}
-
 /** Waits until `check` holds for the messages of every client. */
 export async function untilAll(s: Session, check: (msgs: Msg[]) => boolean, what: string, ms = 20_000) {
   await Promise.all(s.clients.map((c) => c.until(check, what, ms)));
@@ -101,30 +98,6 @@ export function settled(s: Session) {
     if (lastReply < 0 || lastVars < lastReply) return false;
     return reduce(s.initial, msgs).cells.every((c: any) => c.metadata.jupyter_d1.execution_state === 'idle');
   };
-}
-
-/**
- * Applies a client's messages to a copy of the notebook it started from: cell_update replaces cells by id,
- * cell_add/cell_delete/kernel_restarted carry the whole list, metadata replaces the metadata.
- */
-export function reduce(initial: any, msgs: Msg[]): any {
-  const nb = structuredClone(initial);
-  for (const m of msgs) {
-    const type = typeOf(m);
-    const body = structuredClone(m[type]); // the messages stay as received
-    if (type === 'cell_update') {
-      for (const cell of body) {
-        const i = nb.cells.findIndex((c: any) => c.id === cell.id);
-        if (i >= 0) nb.cells[i] = cell;
-        else nb.cells.push(cell);
-      }
-    } else if (type === 'cell_add' || type === 'cell_delete') nb.cells = body;
-    else if (type === 'kernel_restarted') nb.cells = body.cells;
-    else if (type === 'metadata') nb.metadata = body;
-    else if (type === 'notebook_snapshot') return structuredClone(body.notebook);
-    nb.cells.sort((a: any, b: any) => a.metadata.jupyter_d1.position - b.metadata.jupyter_d1.position);
-  }
-  return nb;
 }
 
 /**

@@ -1,5 +1,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
+/** A d1 notebook websocket message (single key, plus `version` for ?since clients). */
+export type Msg = Record<string, any>;
+
+/** The single key of a d1 message. */
+export function typeOf(m: Msg): string {
+  return Object.keys(m).find((k) => k !== 'version') ?? '';
+}
+
 /** What a client knows of a notebook, rebuilt from websocket messages only. */
 export interface LocalNotebook {
   cells: any[];
@@ -43,6 +51,13 @@ function applyCellUpdate(model: LocalNotebook, cells: any[]): void {
   }
   const i = model.cells.findIndex((c) => uuidOf(c) === uuidOf(cells[0]));
   if (i >= 0) model.cells[i] = structuredClone(cells[0]);
+  else model.cells.push(structuredClone(cells[0]));
+}
+
+/** The whole notebook a client holds after `msgs`, starting from `initial` (a `GET /notebooks/{uuid}` body). */
+export function reduce(initial: any, msgs: Msg[]): any {
+  const model = applyAll(fromSnapshot(initial, 0), msgs);
+  return { ...structuredClone(initial), cells: model.cells, metadata: model.metadata };
 }
 
 /** Applies messages in order. */
