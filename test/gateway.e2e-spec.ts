@@ -2,7 +2,7 @@ import { freePort, SupervisedProcess } from '@d1/supervisor';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assetPath } from '../apps/d1/src/common/assets';
+import { jupyterServerArgs } from '../apps/d1/src/server/jupyter-args';
 import { startD1, TestD1, waitFor } from './support/d1';
 import { WsRecorder } from './support/ws';
 
@@ -10,17 +10,7 @@ import { WsRecorder } from './support/ws';
 
 /** A second, separately started Jupyter Server that plays the remote kernel gateway. */
 function gatewayServer(port: number, token: string, rootDir: string): SupervisedProcess {
-  const args = [
-    'server',
-    '--no-browser',
-    '--ServerApp.ip=127.0.0.1',
-    `--ServerApp.port=${port}`,
-    '--ServerApp.port_retries=0',
-    `--ServerApp.token=${token}`,
-    `--ServerApp.root_dir=${rootDir}`,
-    `--config=${assetPath('jupyter_server_config.py')}`,
-  ];
-  if (process.getuid?.() === 0) args.push('--allow-root');
+  const args = [...jupyterServerArgs(port, rootDir), `--ServerApp.token=${token}`];
   return new SupervisedProcess({
     name: 'gateway',
     command: ['/usr/bin/jupyter', ...args],

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, freePort } from './d1-process';
+import { jupyterServerArgs } from '../../apps/d1/src/server/jupyter-args';
+import { freePort } from './d1-process';
 
 /** A Jupyter Server started exactly as d1 starts its embedded one (same config file and flags). */
 export interface JupyterServer {
@@ -17,16 +18,7 @@ export async function startJupyterServer(): Promise<JupyterServer> {
   const root = mkdtempSync(join(tmpdir(), 'd1-bench-jupyter-'));
   const port = await freePort();
   const token = randomBytes(24).toString('hex');
-  const args = [
-    'server',
-    '--no-browser',
-    '--ServerApp.ip=127.0.0.1',
-    `--ServerApp.port=${port}`,
-    '--ServerApp.port_retries=0',
-    `--ServerApp.root_dir=${root}`,
-    `--config=${join(REPO, 'apps', 'd1', 'assets', 'jupyter_server_config.py')}`,
-  ];
-  if (process.getuid?.() === 0) args.push('--allow-root');
+  const args = jupyterServerArgs(port, root);
   const child: ChildProcess = spawn(process.env.D1_BENCH_JUPYTER ?? '/usr/bin/jupyter', args, {
     env: { ...process.env, JUPYTER_TOKEN: token, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
     cwd: root,

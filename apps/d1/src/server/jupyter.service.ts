@@ -4,7 +4,7 @@ import { SupervisedProcess } from '@d1/supervisor';
 import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { D1_CONFIG, D1Config } from '../app-config';
-import { assetPath } from '../common/assets';
+import { jupyterServerArgs } from './jupyter-args';
 import { GatewayRelay } from './gateway-relay';
 
 /** How often a remote kernel gateway is probed, so /readyz and lost kernels follow its outages. */
@@ -177,18 +177,7 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private embedded(): SupervisedProcess {
-    const args = [
-      'server',
-      '--no-browser',
-      '--ServerApp.ip=127.0.0.1',
-      '--ServerApp.port={port}',
-      '--ServerApp.port_retries=0',
-      `--ServerApp.root_dir=${this.config.rootDir}`,
-      '--ServerApp.iopub_msg_rate_limit=0',
-      '--ServerApp.iopub_data_rate_limit=0',
-      `--config=${assetPath('jupyter_server_config.py')}`,
-    ];
-    if (process.getuid?.() === 0) args.push('--allow-root');
+    const args = jupyterServerArgs('{port}', this.config.rootDir);
     return new SupervisedProcess({
       name: 'jupyter',
       command: [this.config.jupyterCommand, ...args],
