@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import type { Type } from '@nestjs/common';
 import { CELL_TYPES, type CellType, isUuid } from '@d1/notebook';
+import { IntersectionType, PartialType } from '@nestjs/swagger';
 import { Transform, plainToInstance } from 'class-transformer';
 import {
   IsBoolean,
@@ -101,17 +102,8 @@ export class OpenOptionsQuery {
   working_directory?: string;
 }
 
-/** POST /notebooks/upload_and_open. */
-export class UploadAndOpenQuery extends OpenOptionsQuery {
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  filename?: string;
-
-  @IsOptional()
-  @IsString()
-  directory?: string;
-
+/** POST /notebooks/upload_and_open: where (optional: autosave=false notebooks may live in memory), how. */
+export class UploadAndOpenQuery extends IntersectionType(PartialType(FileTargetQuery), OpenOptionsQuery) {
   @IsOptional()
   @QueryBool()
   @IsBoolean()
@@ -124,16 +116,8 @@ export class OpenQuery extends OpenOptionsQuery {
   filepath!: string;
 }
 
-/** POST /notebooks/create. */
-export class CreateQuery extends OpenOptionsQuery {
-  @IsString()
-  @MinLength(1)
-  filename!: string;
-
-  @IsOptional()
-  @IsString()
-  directory?: string;
-}
+/** POST /notebooks/create: where the new file goes and how it is opened. */
+export class CreateQuery extends IntersectionType(FileTargetQuery, OpenOptionsQuery) {}
 
 /** GET /notebooks/metadata/. */
 export class MetadataQuery {
