@@ -55,6 +55,21 @@ describe('execution: the queue as every client sees it', () => {
     expect((await outputsOf(s, 2))[0].text).toBe('3\n');
   });
 
+  it('a cell queued twice ends with the outputs of its second run only', async () => {
+    const s = await session(['import time\ntime.sleep(0.3)\n6 * 7']);
+    await s.execute(0);
+    await s.execute(0);
+    await untilAll(
+      s,
+      (m) => m.filter((x) => x.cell_execution_reply).length === 2 && settled(s)(m),
+      'both runs to settle',
+    );
+    await expectConsistent(s);
+    expect(await outputsOf(s, 0)).toEqual([
+      { output_type: 'execute_result', execution_count: 2, data: { 'text/plain': '42' }, metadata: {} },
+    ]);
+  });
+
   it('an error in the first cell aborts the others: replies aborted, cells idle, no outputs', async () => {
     const g = gate(suite.d1);
     const s = await session([`${g.code}1/0`, 'print("never")', 'print("never either")']);

@@ -170,6 +170,9 @@ export class ExecutionQueue {
     };
     this.running = running;
     const source = this.host.model.getCell(next.cellId).source as string;
+    // Outputs were cleared when the cell was queued, but an earlier run of the same cell may have added some
+    // since: a run starts from nothing (d1 clears again on the run's first busy).
+    this.host.model.startExecution(next.cellId);
     this.host.sent(next.msgId, next.cellId);
     try {
       const execution = kernel.execute(source, { msgId: next.msgId }, (m) => this.onMessage(running, m));
