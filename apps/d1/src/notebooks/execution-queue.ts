@@ -171,8 +171,11 @@ export class ExecutionQueue {
     this.running = running;
     const source = this.host.model.getCell(next.cellId).source as string;
     // Outputs were cleared when the cell was queued, but an earlier run of the same cell may have added some
-    // since: a run starts from nothing (d1 clears again on the run's first busy).
+    // since: a run starts from nothing (d1 clears again on the run's first busy), and clients are told.
+    const cell = this.host.model.getCell(next.cellId) as { outputs?: unknown[]; execution_count?: unknown };
+    const stale = (cell.outputs?.length ?? 0) > 0 || (cell.execution_count ?? null) !== null;
     this.host.model.startExecution(next.cellId);
+    if (stale) this.host.cellChanged(next.cellId, false);
     this.host.sent(next.msgId, next.cellId);
     try {
       const execution = kernel.execute(source, { msgId: next.msgId }, (m) => this.onMessage(running, m));
@@ -252,7 +255,9 @@ export class ExecutionQueue {
 
   private settle(cellId: string): void {
     if (!this.host.model.hasCell(cellId)) return;
-    this.host.model.setExecutionState(cellId, 'idle');
+    // A cell queued again while it ran is not idle: it waits for its next run.
+    const again = this.queue.some((q) => q.cellId === cellId);
+    this.host.model.setExecutionState(cellId, again ? 'pending' : 'idle');
     this.host.cellChanged(cellId, false);
     this.host.finished(cellId);
   }
