@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { killAllSync } from '@d1/supervisor';
-import { ConfigError, helpText, parseConfig } from './config';
+import { ConfigError, SECRET_ENV_VARS, helpText, parseConfig } from './config';
 import { createApp } from './main';
 
 /** start-d1: flags and env to a validated config, then the server; exit 2 on bad flags. */
@@ -20,6 +20,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
     process.stdout.write(`${helpText()}\n`);
     return;
   }
+  // Children (Jupyter Server, its kernels, proxied servers) inherit process.env: they get none of d1's secrets.
+  for (const name of SECRET_ENV_VARS) delete process.env[name];
   const logger = new Logger('d1');
   const started = Date.now();
   const app = await createApp(config);

@@ -5,7 +5,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
-import { frameworkError } from './common/error.filter';
+import { AuthService } from './auth/auth.service';
+import { installRequestAuth } from './auth/request-auth';
+import { clientError, frameworkError } from './common/error.filter';
 import { indexRoutes } from './common/route-index';
 import { D1WsAdapter } from './events/d1-ws.adapter';
 import type { D1Config, LogLevel } from './config';
@@ -60,19 +62,26 @@ function configureParsers(fastify: FastifyInstance): void {
 export async function createApp(config: D1Config): Promise<NestFastifyApplication> {
   routeConsole();
   const adapter = new FastifyAdapter({
-    bodyLimit: config.maxBodyBytes,
+    // Routes that take uploads raise it to --max-body (request-auth.ts); the rest, unknown paths included, keep this.
+    bodyLimit: config.maxJsonBodyBytes,
     logger: false,
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new D1Logger({ logLevels: nestLevels(config.logLevel) }),
     abortOnError: false,
     bodyParser: false,
   });
-  app.useWebSocketAdapter(new D1WsAdapter(app));
-  configureParsers(app.getHttpAdapter().getInstance());
-  indexRoutes(app.getHttpAdapter().getInstance());
+  app.useWebSocketAdapter(new D1WsAdapter(app, config.wsMaxMessageBytes));
+  const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
+  configureParsers(fastify);
+  indexRoutes(fastify);
+  installRequestAuth(fastify, app.get(AuthService), {
+    uploadBytes: config.maxBodyBytes,
+    jsonBytes: config.maxJsonBodyBytes,
+  });
   const doc = new DocumentBuilder()
     .setTitle('d1')
     .setDescription('Stateful notebook-model server: notebooks, cells, execution and kernels')
