@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { constants as C, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { v2 as webdav } from 'webdav-server';
+import { InsideDir } from './inside-root';
+
+/** A PUT body past the limit: webdav-server answers it with 413 (registered below). */
+export const BODY_TOO_LARGE = new Error('Request body is larger than the server accepts');
+// The table is protected in the typings but is webdav-server's documented way to map errors to statuses.
+(
+  webdav.HTTPRequestContext as unknown as { defaultErrorStatusCodes: Array<{ error: Error; code: number }> }
+).defaultErrorStatusCodes.push({ error: BODY_TOO_LARGE, code: 413 });
+
+/** Writes all of `chunk` (a write may take fewer bytes than asked). */
+async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+  for (let offset = 0; offset < chunk.length;) {
+    offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
+  }
+}
+
+/**
+ * The content of one PUT (or COPY), written the way d1 writes notebooks: into a temp file beside the target
+ * (`.<name>.<hex>.d1-tmp`, created new, never through a symlink), flushed, then renamed over the target. A
+ * client that stops halfway or sends more than `maxBytes` leaves the old file as it was; the rename replaces
+ * the entry of the checked directory and follows no symlink, so nothing outside the root is ever written.
+ */
+class AtomicWriter extends Writable {
+  private bytes = 0;
+  private tempClosed = false;
+  private committed = false;
+
+  constructor(
+    private readonly dir: InsideDir,
+    private readonly temp: FileHandle,
+    private readonly tempName: string,
+    private readonly name: string,
+    private readonly maxBytes: number,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) return done(BODY_TOO_LARGE);
+    writeAll(this.temp, chunk).then(() => done(), done);
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    this.commit().then(() => done(), done);
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.cleanUp().then(
+      () => done(err),
+      () => done(err),
+    );
+  }
+
+  private async commit(): Promise<void> {
+    await this.temp.sync();
+    await this.temp.close();
+    this.tempClosed = true;
+    await fsp.rename(this.dir.entry(this.tempName), this.dir.entry(this.name));
+    this.committed = true;
+    await this.dir.sync().catch(() => undefined);
+  }
+
+  private async cleanUp(): Promise<void> {
+    if (!this.tempClosed) await this.temp.close().catch(() => undefined);
+    if (!this.committed) await fsp.unlink(this.dir.entry(this.tempName)).catch(() => undefined);
+    await this.dir.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A stream that replaces the entry `name` of the checked directory `dir` with what is written to it (see
+ * AtomicWriter); it takes over `dir` and closes it. An existing regular file keeps its permissions.
+ */
+export async function openAtomicWrite(dir: InsideDir, name: string, maxBytes: number): Promise<Writable> {
+  const target = dir.entry(name);
+  const existing = await fsp.lstat(target).catch(() => null);
+  if (existing?.isDirectory()) throw webdav.Errors.ExpectedAFileResourceType;
+  const mode = existing?.isFile() ? existing.mode & 0o7777 : 0o644;
+  const tempName = `.${name.slice(0, 180)}.${randomBytes(6).toString('hex')}.d1-tmp`;
+  const flags = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
+  const temp = await fsp.open(dir.entry(tempName), flags, 0o600);
+  const writer = new AtomicWriter(dir, temp, tempName, name, maxBytes);
+  try {
+    await temp.chmod(mode);
+  } catch (err) {
+    writer.destroy();
+    throw err;
+  }
+  return writer;
+}
+
+/** Whether a directory entry is one of d1's temp files (not shown to clients). */
+export function isTempName(name: string): boolean {
+  return name.startsWith('.') && name.endsWith('.d1-tmp');
+}
