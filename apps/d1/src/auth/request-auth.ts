@@ -7,6 +7,7 @@ import type {
 } from 'fastify';
 import { sendError, unroutedError } from '../common/error.filter';
 import { D1Error, forbidden, unauthorized } from '../common/errors';
+import { cutOffUnreadBody } from '../common/linger';
 import type { D1RouteConfig } from './access.decorator';
 import type { AuthedRequest } from './auth.guard';
 import type { AuthService } from './auth.service';
@@ -49,14 +50,8 @@ function checkToken(auth: AuthService, access: Access): onRequestHookHandler {
   };
 }
 
-/** Answers at once; a body still on its way is not read, and the connection closes rather than drain it. */
+/** Answers at once; a body still on its way is dropped unread, and cut off if it keeps coming. */
 function refuse(reply: FastifyReply, req: FastifyRequest, err: D1Error): void {
-  if (hasBody(req)) void reply.header('connection', 'close');
+  cutOffUnreadBody(req.raw, reply.raw);
   sendError(reply, err);
-}
-
-/** Whether a request announced a body (a length above zero, or chunks). */
-export function hasBody(req: FastifyRequest): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

@@ -1,8 +1,7 @@
-import { constants as C, promises as fsp } from 'node:fs';
+import { constants as C, promises as fsp, type Stats } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { v2 as webdav } from 'webdav-server';
 import { isTempName, openAtomicWrite } from './atomic-put';
-import { escapesRoot } from './confine';
 import { InsideDir, OutsideRootError, openInside, splitParent, withDir } from './inside-root';
 
 type Callback<T> = webdav.ReturnCallback<T>;
@@ -233,39 +232,46 @@ export class ConfinedFileSystem extends webdav.PhysicalFileSystem {
 
   protected override _type(
     path: webdav.Path,
-    ctx: webdav.TypeInfo,
+    _ctx: webdav.TypeInfo,
     callback: Callback<webdav.ResourceType>,
   ): void {
-    this.lstatIfEscaping(path).then(
-      (stat) => {
-        if (stat === undefined) return super._type(path, ctx, callback);
-        callback(undefined as unknown as Error, webdav.ResourceType.File);
-      },
-      () => callback(webdav.Errors.ResourceNotFound),
+    const type = this.statInside(path).then((stat) =>
+      stat.isDirectory() ? webdav.ResourceType.Directory : webdav.ResourceType.File,
     );
+    settle(type, callback);
   }
 
   protected override getStatProperty(
     path: webdav.Path,
-    ctx: unknown,
+    _ctx: unknown,
     propertyName: string,
     callback: Callback<unknown>,
   ): void {
-    this.lstatIfEscaping(path).then(
-      (stat) => {
-        if (stat === undefined) return super.getStatProperty(path, ctx, propertyName, callback);
-        callback(undefined as unknown as Error, stat[propertyName as keyof typeof stat]);
-      },
-      () => callback(webdav.Errors.ResourceNotFound),
+    settle(
+      this.statInside(path).then((stat) => stat[propertyName as keyof typeof stat]),
+      callback,
     );
   }
 
   /**
-   * The symlink's own stat when `path` escapes the root, undefined for ordinary paths. Only metadata (type,
-   * size, dates) is read on a name here; contents always go through a checked descriptor.
+   * What `path` is, read from a checked descriptor so that its type and size describe what a read would get.
+   * A symlink leading out is described as itself: an opaque file, never followed.
    */
-  private async lstatIfEscaping(path: webdav.Path) {
-    if (!(await escapesRoot(this.rootReal, this.absolute(path)))) return undefined;
-    return fsp.lstat(this.absolute(path));
+  private async statInside(path: webdav.Path): Promise<Stats> {
+    try {
+      const handle = await openInside(this.rootReal, this.absolute(path), C.O_RDONLY | C.O_NONBLOCK);
+      try {
+        return await handle.stat();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!(err instanceof OutsideRootError) && code !== 'ELOOP' && code !== 'ENOENT') throw err;
+      // Dangling or leading out: the link itself, if it is one, in a checked parent.
+      const stat = await this.inParent(path, (dir, name) => fsp.lstat(dir.entry(name)));
+      if (!stat.isSymbolicLink()) throw err;
+      return stat;
+    }
   }
 }

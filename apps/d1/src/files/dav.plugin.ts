@@ -7,6 +7,7 @@ import { v2 as webdav } from 'webdav-server';
 import { clientKey } from '../auth/login-throttle';
 import { D1Error } from '../common/errors';
 import { errorBody } from '../common/error-json';
+import { cutOffUnreadBody } from '../common/linger';
 import { parseDavPath, parseDestination, resolveInsideRoot, type Refusal } from './confine';
 import { ConfinedFileSystem } from './confined-file-system';
 import { authorize, type DavAuthenticate } from './dav-auth';
@@ -81,10 +82,7 @@ function sendStatus(res: ServerResponse, status: number, headers: Record<string,
   res.end();
 }
 
-/**
- * Answers a refused request with d1's error JSON; a body still on its way is not read, and the connection
- * closes rather than drain it.
- */
+/** Answers a refused request with d1's error JSON; a body still on its way is dropped unread. */
 function refuse(
   req: IncomingMessage,
   res: ServerResponse,
@@ -93,12 +91,10 @@ function refuse(
 ) {
   if (res.writableEnded || res.headersSent) return;
   const body = JSON.stringify(errorBody(err));
-  const pending =
-    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  cutOffUnreadBody(req, res);
   res.writeHead(err.status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
-    ...(pending ? { Connection: 'close' } : {}),
     ...headers,
   });
   res.end(body);
