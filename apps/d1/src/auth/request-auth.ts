@@ -5,6 +5,7 @@ import type {
   RouteOptions,
   onRequestHookHandler,
 } from 'fastify';
+import { payloadTooLarge } from '../common/error-json';
 import { sendError, unroutedError } from '../common/error.filter';
 import { D1Error, forbidden, unauthorized } from '../common/errors';
 import { cutOffUnreadBody } from '../common/linger';
@@ -29,10 +30,11 @@ export function installRequestAuth(fastify: FastifyInstance, auth: AuthService, 
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const config = (route.config ?? {}) as D1RouteConfig;
     if (!config.d1Access) return;
-    route.bodyLimit = config.d1Body === 'upload' ? limits.uploadBytes : limits.jsonBytes;
-    if (config.d1Access === 'public') return;
+    const limit = config.d1Body === 'upload' ? limits.uploadBytes : limits.jsonBytes;
+    route.bodyLimit = limit;
     const hooks = route.onRequest === undefined ? [] : [route.onRequest].flat();
-    route.onRequest = [...hooks, checkToken(auth, config.d1Access)];
+    const checks = config.d1Access === 'public' ? [] : [checkToken(auth, config.d1Access)];
+    route.onRequest = [...hooks, ...checks, checkLength(limit)];
   });
   fastify.addHook('onRequest', (req, reply, done) => {
     if (!req.is404) return done();
@@ -46,6 +48,17 @@ function checkToken(auth: AuthService, access: Access): onRequestHookHandler {
     if (!principal) return refuse(reply, req, unauthorized());
     if (!auth.allows(principal, access)) return refuse(reply, req, forbidden());
     (req as AuthedRequest).principal = principal;
+    done();
+  };
+}
+
+/**
+ * 413 for a Content-Length over the route's limit, before reading any of it. (Fastify's own check would
+ * close the connection at once, and the client could lose the answer; see cutOffUnreadBody.)
+ */
+function checkLength(limit: number): onRequestHookHandler {
+  return (req, reply, done) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) return refuse(reply, req, payloadTooLarge(limit));
     done();
   };
 }

@@ -1,8 +1,10 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import * as http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { cutOffAfterLinger } from '../common/linger';
 import { UpgradeRouter } from './upgrade-router';
 
 /** Whether a gateway path pattern such as `/notebooks/:uuid/ws/notebook` matches a request path. */
@@ -39,10 +41,19 @@ export class D1WsAdapter extends WsAdapter {
     return super.create(port, { ...options, maxPayload: this.maxMessageBytes }) as WebSocketServer;
   }
 
-  /** A client's protocol error (an oversized message: ws closes it with 1009) is its own, not d1's. */
+  /**
+   * A client's protocol error (an oversized message: ws sends 1009) is its own, not d1's. ws then reads and
+   * drops whatever the client still sends until the close handshake ends (up to 30 s); the client gets a
+   * moment to read the close frame, then its connection is cut.
+   */
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
     server.on('connection', (ws: WebSocket) =>
-      ws.on('error', (err) => this.wsLogger.debug(`client websocket closed: ${err.message}`)),
+      ws.on('error', (err) => {
+        this.wsLogger.debug(`client websocket closed: ${err.message}`);
+        const socket = (ws as unknown as { _socket?: Socket })._socket;
+        if (socket) cutOffAfterLinger(socket);
+        else ws.terminate();
+      }),
     );
     server.on('error', (err) => this.wsLogger.error(err));
     return server;

@@ -36,6 +36,8 @@ class AtomicWriter extends Writable {
     private readonly tempName: string,
     private readonly name: string,
     private readonly maxBytes: number,
+    /** The empty file this request created just before (its inode): removed again if the write fails. */
+    private readonly createdIno: number | null,
   ) {
     super();
   }
@@ -68,16 +70,34 @@ class AtomicWriter extends Writable {
 
   private async cleanUp(): Promise<void> {
     if (!this.tempClosed) await this.temp.close().catch(() => undefined);
-    if (!this.committed) await fsp.unlink(this.dir.entry(this.tempName)).catch(() => undefined);
+    if (!this.committed) {
+      await fsp.unlink(this.dir.entry(this.tempName)).catch(() => undefined);
+      await this.removeCreated();
+    }
     await this.dir.close().catch(() => undefined);
+  }
+
+  /** A failed PUT of a new file leaves no empty file behind (only the one it created, if still empty). */
+  private async removeCreated(): Promise<void> {
+    if (this.createdIno === null) return;
+    const target = this.dir.entry(this.name);
+    const stat = await fsp.lstat(target).catch(() => null);
+    if (stat?.isFile() && stat.ino === this.createdIno && stat.size === 0)
+      await fsp.unlink(target).catch(() => undefined);
   }
 }
 
 /**
  * A stream that replaces the entry `name` of the checked directory `dir` with what is written to it (see
  * AtomicWriter); it takes over `dir` and closes it. An existing regular file keeps its permissions.
+ * `justCreated`: the request created the (empty) target a moment ago; a failed write removes it again.
  */
-export async function openAtomicWrite(dir: InsideDir, name: string, maxBytes: number): Promise<Writable> {
+export async function openAtomicWrite(
+  dir: InsideDir,
+  name: string,
+  maxBytes: number,
+  justCreated = false,
+): Promise<Writable> {
   const target = dir.entry(name);
   const existing = await fsp.lstat(target).catch(() => null);
   if (existing?.isDirectory()) throw webdav.Errors.ExpectedAFileResourceType;
@@ -85,7 +105,8 @@ export async function openAtomicWrite(dir: InsideDir, name: string, maxBytes: nu
   const tempName = `.${name.slice(0, 180)}.${randomBytes(6).toString('hex')}.d1-tmp`;
   const flags = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
   const temp = await fsp.open(dir.entry(tempName), flags, 0o600);
-  const writer = new AtomicWriter(dir, temp, tempName, name, maxBytes);
+  const createdIno = justCreated && existing?.isFile() && existing.size === 0 ? existing.ino : null;
+  const writer = new AtomicWriter(dir, temp, tempName, name, maxBytes, createdIno);
   try {
     await temp.chmod(mode);
   } catch (err) {

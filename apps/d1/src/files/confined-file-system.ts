@@ -80,7 +80,7 @@ export class ConfinedFileSystem extends webdav.PhysicalFileSystem {
 
   protected override _openWriteStream(
     path: webdav.Path,
-    _ctx: webdav.OpenWriteStreamInfo,
+    ctx: webdav.OpenWriteStreamInfo,
     callback: Callback<Writable>,
   ): void {
     const split = splitParent(this.rootReal, path.paths);
@@ -88,7 +88,8 @@ export class ConfinedFileSystem extends webdav.PhysicalFileSystem {
     const open = async (): Promise<Writable> => {
       const dir = await InsideDir.open(this.rootReal, split.parent);
       try {
-        const stream = await openAtomicWrite(dir, split.name, this.maxPutBytes);
+        const justCreated = ctx.mode === 'mustCreate';
+        const stream = await openAtomicWrite(dir, split.name, this.maxPutBytes, justCreated);
         this.resources[path.toString()] ??= new webdav.PhysicalFileSystemResource();
         return stream;
       } catch (err) {

@@ -91,7 +91,6 @@ function refuse(
 ) {
   if (res.writableEnded || res.headersSent) return;
   const body = JSON.stringify(errorBody(err));
-  cutOffUnreadBody(req, res);
   res.writeHead(err.status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
@@ -216,6 +215,7 @@ const davPluginImpl: FastifyPluginAsync<DavPluginOptions> = async (fastify, opts
     opts.onRequest?.(method);
     const url = req.url ?? '/';
     res.once('finish', () => opts.onResponse?.(method, url, res.statusCode));
+    cutOffUnreadBody(req, res);
     for (const [name, value] of Object.entries(INERT_HEADERS)) res.setHeader(name, value);
 
     const denied = await authenticate(req, method);
