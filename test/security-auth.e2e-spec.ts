@@ -8,6 +8,7 @@ import { SECRET_ENV_VARS } from '../apps/d1/src/config';
 import { START_D1 } from './support/built';
 import { TestD1, startD1, waitFor } from './support/d1';
 import { davRequest } from './support/dav-client';
+import type { Json } from './support/ws';
 
 /** The claims of a JWT, unverified. */
 function claims(token: string): { exp: number; sub: string } {
@@ -19,7 +20,7 @@ function loginFrom(
   port: number,
   localAddress: string,
   secret: string,
-): Promise<{ status: number; retryAfter?: string; body: any }> {
+): Promise<{ status: number; retryAfter?: string; body: Json }> {
   return new Promise((resolve, reject) => {
     const req = http.get(
       {
