@@ -142,10 +142,16 @@ export const SECRET_ENV_VARS = ['secret-token', 'jwt-secret', 'gateway-token'].f
 
 /** The --help text. */
 export function helpText(): string {
-  const lines = ['Usage: start-d1 --secret-token S [--port 8000] [--root-dir DIR] [options]', '', 'Options:'];
+  const lines = [
+    'Usage: start-d1 [--port 8000] [--root-dir DIR] [options]',
+    'The shared secret comes from D1_SECRET_TOKEN, --secret-token-file FILE or --secret-token S (the last',
+    'is readable by every local user in /proc/<pid>/cmdline).',
+    '',
+    'Options:',
+  ];
   for (const [name, spec] of Object.entries(FLAGS)) {
     const env = spec.env ? ` [env ${spec.env}]` : '';
-    lines.push(`  --${name.padEnd(16)} ${spec.help}${env}`);
+    lines.push(`  --${name.padEnd(19)} ${spec.help}${env}`);
   }
   return lines.join('\n');
 }
