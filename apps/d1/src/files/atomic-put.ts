@@ -3,14 +3,8 @@ import { constants as C, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { v2 as webdav } from 'webdav-server';
+import { BODY_TOO_LARGE } from './dav-errors';
 import { InsideDir } from './inside-root';
-
-/** A PUT body past the limit: webdav-server answers it with 413 (registered below). */
-export const BODY_TOO_LARGE = new Error('Request body is larger than the server accepts');
-// The table is protected in the typings but is webdav-server's documented way to map errors to statuses.
-(
-  webdav.HTTPRequestContext as unknown as { defaultErrorStatusCodes: Array<{ error: Error; code: number }> }
-).defaultErrorStatusCodes.push({ error: BODY_TOO_LARGE, code: 413 });
 
 /** Writes all of `chunk` (a write may take fewer bytes than asked). */
 async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {

@@ -82,13 +82,8 @@ function sendStatus(res: ServerResponse, status: number, headers: Record<string,
   res.end();
 }
 
-/** Answers a refused request with d1's error JSON; a body still on its way is dropped unread. */
-function refuse(
-  req: IncomingMessage,
-  res: ServerResponse,
-  err: D1Error,
-  headers: Record<string, string> = {},
-) {
+/** Answers a refused request with d1's error JSON (a body still on its way is dropped: see handle). */
+function refuse(res: ServerResponse, err: D1Error, headers: Record<string, string> = {}): void {
   if (res.writableEnded || res.headersSent) return;
   const body = JSON.stringify(errorBody(err));
   res.writeHead(err.status, {
@@ -219,9 +214,9 @@ const davPluginImpl: FastifyPluginAsync<DavPluginOptions> = async (fastify, opts
     for (const [name, value] of Object.entries(INERT_HEADERS)) res.setHeader(name, value);
 
     const denied = await authenticate(req, method);
-    if (denied) return refuse(req, res, ...denied);
+    if (denied) return refuse(res, ...denied);
     const checked = await check(req, method);
-    if (checked instanceof D1Error) return refuse(req, res, checked);
+    if (checked instanceof D1Error) return refuse(res, checked);
     const { target, destination } = checked;
     if (CHANGE_KINDS[method]) reportChange(res, method, target.segments, destination);
 
