@@ -39,14 +39,12 @@ const INITIALIZE = {
 describe('MCP: who may do what, and what hostile clients get', () => {
   let d1: TestD1;
   let uuid: string;
-  let cellId: string;
   let rw: McpTestClient;
 
   beforeAll(async () => {
     d1 = await startD1();
     const nb = await uploadAndOpen(d1, 'filename=shared.ipynb', makeNotebook(['x = 1']));
     uuid = nb.metadata.jupyter_d1.uuid;
-    cellId = nb.cells[0].id;
     rw = await connectMcp(d1, await d1.token());
   });
   afterAll(async () => {

@@ -119,7 +119,7 @@ describe('MCP: an agent works in a live notebook', () => {
       'cell_update', // the move: every cell, in the new order
       'cell_delete',
     ]);
-    expect(ws.messages.find((m) => m.cell_execution_reply).cell_execution_reply).toMatchObject({
+    expect(ws.messages.find((m) => m.cell_execution_reply)!.cell_execution_reply).toMatchObject({
       cell_id: id,
       status: 'ok',
     });
@@ -407,7 +407,7 @@ describe('MCP: an agent works in a live notebook', () => {
     const read = await agent.client.readResource({ uri });
     expect(read.contents).toHaveLength(1);
     expect(read.contents[0]).toMatchObject({ uri, mimeType: 'text/markdown' });
-    expect(read.contents[0].text).toContain('```python\nprint("from a person")\n```');
+    expect((read.contents[0] as { text: string }).text).toContain('```python\nprint("from a person")\n```');
 
     // Opening another notebook changes the list.
     const lists = agent.listChanged;

@@ -72,7 +72,7 @@ export function textOf(result: CallToolResult): string {
 /** POSTs raw bytes to /mcp (a hostile client, not an MCP one). */
 export async function rawMcp(
   d1: TestD1,
-  opts: { method?: string; body?: string | Buffer; headers?: Record<string, string>; token?: string | null },
+  opts: { method?: string; body?: string; headers?: Record<string, string>; token?: string | null },
 ): Promise<{ status: number; headers: Headers; text: string; json: any }> {
   const headers: Record<string, string> = {
     accept: 'application/json, text/event-stream',
