@@ -166,7 +166,7 @@ describe('MCP: an agent works in a live notebook', () => {
     // A range of cells, and a cell without its outputs.
     const one = await agent.call('read_notebook', { notebook: uuid, start: 4, end: 5 });
     expect(textOf(one)).toMatch(
-      /^Notebook outputs\.ipynb · uuid .* · 6 cells · kernel python3 \(\w+\)\nShowing cells 4-4 of 6\.\n### Cell 4 · code · id [-0-9a-f]+ · execution_count 5 · idle\n```python\ndef f\(\):/,
+      /^Notebook outputs\.ipynb · uuid .* · 6 cells · kernel python3 \(\w+\)\nShowing cell 4 of 6\.\n### Cell 4 · code · id [-0-9a-f]+ · execution_count 5 · idle\n```python\ndef f\(\):/,
     );
     expect(one.structuredContent).toEqual({ uuid, start: 4, end: 5, cells: 6 });
     const bare = await agent.call('read_notebook', { notebook: uuid, start: 3, end: 4, outputs: false });

@@ -30,10 +30,15 @@ export function summarize(mcp: McpNotebooks, nb: OpenNotebook): NotebookSummary 
   };
 }
 
+/** `1 cell`, `3 cells`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** One line per notebook: `report.ipynb · uuid … · 12 cells · kernel python3 (idle)`. */
 export function summaryLine(s: NotebookSummary): string {
   const where = s.path ?? `${s.name} (in memory, no file)`;
-  return `${where} · uuid ${s.uuid} · ${s.cells} cells · kernel ${s.kernel.name} (${s.kernel.state})`;
+  return `${where} · uuid ${s.uuid} · ${plural(s.cells, 'cell')} · kernel ${s.kernel.name} (${s.kernel.state})`;
 }
 
 /** One line per cell: index, type, id and the first line of its source. */

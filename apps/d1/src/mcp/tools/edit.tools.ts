@@ -1,6 +1,7 @@
 import type { CellJson, CellType } from '@d1/notebook';
 import { z } from 'zod';
 import type { OpenNotebook } from '../../notebooks/open-notebook';
+import { plural } from '../describe';
 import type { McpNotebooks } from '../mcp-notebooks';
 import { tool, type ToolDef } from '../tool';
 import { textResult } from '../tool-result';
@@ -49,7 +50,7 @@ function insert(mcp: McpNotebooks): ToolDef {
     run: async (args) => {
       const nb = await mcp.notebook(args.notebook);
       const { cell, index } = insertCell(mcp, nb, args.source, args.cell_type ?? 'code', args.index);
-      const text = `Inserted ${cell.cell_type} cell ${index} (id ${cell.id}); the notebook now has ${nb.model.cellCount} cells.`;
+      const text = `Inserted ${cell.cell_type} cell ${index} (id ${cell.id}); the notebook now has ${plural(nb.model.cellCount, 'cell')}.`;
       return textResult(text, { cell_id: cell.id, index, cells: nb.model.cellCount });
     },
   });
@@ -93,7 +94,7 @@ function remove(mcp: McpNotebooks): ToolDef {
       const nb = await mcp.notebook(args.notebook);
       const { cell, index } = mcp.cell(nb, args.cell);
       mcp.cells.delete(nb.uuid, cell.id);
-      const text = `Deleted cell ${index} (id ${cell.id}); the notebook now has ${nb.model.cellCount} cells.`;
+      const text = `Deleted cell ${index} (id ${cell.id}); the notebook now has ${plural(nb.model.cellCount, 'cell')}.`;
       return textResult(text, { cell_id: cell.id, index, cells: nb.model.cellCount });
     },
   });

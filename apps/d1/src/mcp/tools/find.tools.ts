@@ -117,8 +117,8 @@ function openNotebook(mcp: McpNotebooks): ToolDef {
     access: 'write',
     description:
       'Opens a notebook file (path relative to the root dir) so it can be read, edited and run, and starts ' +
-      'its kernel; with create: true a missing file is created as an empty notebook (.ipynb is added to a ' +
-      'name without it). A notebook that is already open is returned as it is, shared with whoever has it ' +
+      'its kernel; with create: true a missing file is created as an empty notebook (its name gets the ' +
+      '.ipynb suffix). A notebook that is already open is returned as it is, shared with whoever has it ' +
       'open. Answers with its uuid, kernel state and an outline of its cells (index, type, id, first line). ' +
       'Waits up to 30 s for a new kernel to be ready.',
     schema: z.strictObject({

@@ -22,8 +22,8 @@ export function renderNotebook(
   const cells = mcp.cells.list(nb.uuid);
   const end = Math.min(opts.end ?? cells.length, cells.length);
   const start = Math.min(opts.start ?? 0, end);
-  const range =
-    end > start ? `cells ${start}-${end - 1} of ${cells.length}` : `no cells (it has ${cells.length})`;
+  const shown = end - start === 1 ? `cell ${start}` : `cells ${start}-${end - 1}`;
+  const range = end > start ? `${shown} of ${cells.length}` : `no cells (it has ${cells.length})`;
   const head = `Notebook ${summaryLine(summarize(mcp, nb))}\nShowing ${range}.`;
   const blocks: Block[] = [{ type: 'text', text: head }];
   const render = { language: mcp.language(nb), outputs: opts.outputs, maxChars: opts.maxChars };
