@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Output } from '@d1/notebook';
 import type { Subscription } from 'rxjs';
-import { NotebookEvents } from '../events/notebook-events';
+import { NotebookEvent, NotebookEvents } from '../events/notebook-events';
 import { ExecutionService } from '../notebooks/execution.service';
 import { NotebooksService } from '../notebooks/notebooks.service';
 import type { OpenNotebook } from '../notebooks/open-notebook';
@@ -52,6 +52,14 @@ interface Watcher {
 
 /** The message types waits look inside; every other message only triggers a look at the notebook's state. */
 const READ = /^\{"(cell_execution_reply|scratch_update)"/;
+
+/** Hands a message the watcher looks inside to it, decoded; the type is told from the first bytes. */
+function readMessage(e: NotebookEvent, watcher: Watcher): void {
+  const raw = e.message.plain;
+  const type = READ.exec(raw.toString('latin1', 0, 24))?.[1];
+  if (!type) return;
+  watcher.read(type, (JSON.parse(raw.toString('utf8')) as Record<string, Record<string, unknown>>)[type]);
+}
 
 /**
  * Waits on a notebook's own event stream (the one its websocket clients get) for executions to finish,
@@ -150,13 +158,7 @@ export class RunWatch {
       subs.push(
         this.events.notebook$.subscribe((e) => {
           if (e.notebookUuid !== nb.uuid || e.onlyClient) return;
-          const raw = e.message.plain;
-          const type = READ.exec(raw.toString('latin1', 0, 24))?.[1];
-          if (type)
-            watcher.read(
-              type,
-              (JSON.parse(raw.toString('utf8')) as Record<string, Record<string, unknown>>)[type],
-            );
+          readMessage(e, watcher);
           check();
         }),
         this.notebooks.closed$.subscribe((uuid) => uuid === nb.uuid && end('closed')),
