@@ -11,7 +11,7 @@ sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 
 packages=(jupyter-server jupyter-client python3-ipykernel python3-nbformat python3-jupyter-client)
-[ "$want_test" -eq 1 ] && packages+=(litmus davfs2 cadaver procps)
+[ "$want_test" -eq 1 ] && packages+=(litmus davfs2 cadaver procps python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
