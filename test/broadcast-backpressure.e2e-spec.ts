@@ -141,7 +141,9 @@ describe('broadcast: backpressure', () => {
           slow_client_closed_after_ms: slowClosedAt,
           slow_client_close_code_seen: closeCode,
           slow_client_messages_before_close: before.length,
-          slow_client_mb_before_close: mb(before.reduce((n: number, m: any) => n + JSON.stringify(m).length, 0)),
+          slow_client_mb_before_close: mb(
+            before.reduce((n: number, m: any) => n + JSON.stringify(m).length, 0),
+          ),
           fast_clients_done_after_ms: fastDoneMs,
           messages_per_fast_client: fast[0].frames.length,
           mb_per_fast_client: mb(perClient),
