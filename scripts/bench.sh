@@ -7,6 +7,9 @@
 #   BENCH_CPU_PROF=DIR                                      write a .cpuprofile of every d1 started
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# d1 runs on the active Node.js LTS line (fetched from the npm registry when the machine has another).
+PATH="$(bash scripts/node.sh):$PATH"
+export PATH
 bash scripts/setup.sh >&2
 npx tsc -p bench/tsconfig.json
 exec node dist-bench/bench/run.js

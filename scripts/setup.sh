@@ -3,6 +3,9 @@
 # --test), npm packages, and the compiled server in dist/. Safe to run again; does nothing when up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# d1 runs on the active Node.js LTS line (fetched from the npm registry when the machine has another).
+PATH="$(bash scripts/node.sh):$PATH"
+export PATH
 
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
