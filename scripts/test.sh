@@ -36,8 +36,12 @@ for other in "${others[@]}"; do
   echo "-- $("$other" --version)"
   "$other" node_modules/.bin/jest --selectProjects unit --ci --silent --json \
     --outputFile="$results/unit-node$line.json" >/dev/null 2>&1 || status=1
-  "$other" -p "const r = require('$results/unit-node$line.json'); r.numPassedTests + ' unit tests passed, ' + r.numFailedTests + ' failed'" ||
-    status=1
+  "$other" -e "
+    const r = require('$results/unit-node$line.json');
+    console.log(r.numPassedTests + ' unit tests passed, ' + r.numFailedTests + ' failed');
+    for (const s of r.testResults)
+      for (const a of s.assertionResults) if (a.status === 'failed') console.log('  failed: ' + a.fullName + '\\n    ' + a.failureMessages.join('\\n').split('\\n').slice(0, 6).join('\\n    '));
+  " || status=1
   "$other" scripts/smoke.js || status=1
 done
 node -e '

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { NotebookGateway } from '../apps/d1/src/events/notebook.gateway';
@@ -18,22 +19,24 @@ import { applyAll, fromSnapshot } from './support/ws-model';
 const MAX_QUEUED = 256 * 1024;
 
 /**
- * About eight seconds of ~60 KB frames replacing each other: a steady ~1-2.4 MB/s per client after coalescing, so
- * well over the ~3 MB that the server's kernel send buffer absorbs for a client that reads nothing.
+ * ~60 KB frames replacing each other until `stopFile` exists (a minute at most): the flood lasts until the
+ * server has dropped the client that reads nothing, however much the loopback buffers absorb for it first
+ * (about 3 MB here) and however slowly a loaded machine lets the kernel print.
  */
-const FLOOD = [
-  'import time',
-  'from IPython.display import clear_output',
-  't = time.time()',
-  'k = 0',
-  'while time.time() - t < 8:',
-  '    clear_output(wait=True)',
-  '    print(str(k % 10) * 60000, flush=True)',
-  '    k += 1',
-  '    time.sleep(0.005)',
-  'clear_output(wait=True)',
-  "print('done')",
-].join('\n');
+const flood = (stopFile: string): string =>
+  [
+    'import os, time',
+    'from IPython.display import clear_output',
+    't = time.time()',
+    'k = 0',
+    `while not os.path.exists(${JSON.stringify(stopFile)}) and time.time() - t < 60:`,
+    '    clear_output(wait=True)',
+    '    print(str(k % 10) * 60000, flush=True)',
+    '    k += 1',
+    '    time.sleep(0.005)',
+    'clear_output(wait=True)',
+    "print('done')",
+  ].join('\n');
 
 const mb = (n: number): number => Math.round((n / 1024 / 1024) * 10) / 10;
 
@@ -85,7 +88,8 @@ describe('broadcast: backpressure', () => {
   });
 
   it('closes a client that stops reading while 50 others receive everything; it resyncs with ?since', async () => {
-    const uuid = await openNotebook(d1, [FLOOD]);
+    const stopFile = join(d1.rootDir, 'stop-flood');
+    const uuid = await openNotebook(d1, [flood(stopFile)]);
     const start = await getNotebook(d1, uuid);
     const url = `${d1.wsUrl}/notebooks/${uuid}/ws/notebook?since=${start.version}`;
     const fast = await openMany(url, token, 50);
@@ -106,6 +110,8 @@ describe('broadcast: backpressure', () => {
     }, 20);
     try {
       expect((await d1.request('POST', `/notebooks/${uuid}/execute_all`)).status).toBe(200);
+      await waitFor(() => slowClosedAt !== null, 'the server to drop the client that reads nothing', 60_000);
+      writeFileSync(stopFile, '');
       const final = await settle(d1, uuid);
       await waitFor(() => fast.every((c) => c.lastVersion() === final.version), 'every fast client', 20_000);
       const fastDoneMs = Date.now() - t0;
