@@ -15,6 +15,12 @@ export interface ProxyTarget {
   /** Headers d1 adds upstream (the embedded server's own token), after the user's were removed. */
   upstreamHeaders: Record<string, string>;
   launcherEntry: LauncherEntry;
+  /** Every method needs write access (an administrative server); otherwise GET, HEAD and OPTIONS need read. */
+  writeOnly: boolean;
+  /** Its cookies are its own credentials (login, xsrf) and never reach a client. */
+  dropCookies: boolean;
+  /** The last lines of its output, with its credentials blanked out. */
+  logs(lines: number): string[];
 }
 
 /** One entry of `GET /server/processes`. */
@@ -102,7 +108,7 @@ export class ProcessesService implements OnModuleInit, OnApplicationShutdown {
 
   /** GET /server/processes/{name}/logs. */
   logs(name: string, lines: number): { name: string; lines: string[] } {
-    return { name, lines: this.get(name).process.logs(lines) };
+    return { name, lines: this.get(name).logs(lines) };
   }
 
   private get(name: string): ProxyTarget {
@@ -111,15 +117,23 @@ export class ProcessesService implements OnModuleInit, OnApplicationShutdown {
     return target;
   }
 
+  /**
+   * The embedded server starts kernels and serves the root dir: every method needs write access, and its token
+   * and cookies stay in d1 (the token is blanked out of its logs, which read-only tokens may see).
+   */
   private jupyterTarget(): ProxyTarget | undefined {
     const process = this.jupyter.supervised;
     if (!process) return undefined;
+    const token = this.jupyter.serverToken;
     return {
       name: JUPYTER,
       process,
       absoluteUrl: false,
-      upstreamHeaders: { authorization: `token ${this.jupyter.serverToken}` },
+      upstreamHeaders: { authorization: `token ${token}` },
       launcherEntry: { enabled: false, title: 'Jupyter Server', icon_path: null },
+      writeOnly: true,
+      dropCookies: true,
+      logs: (lines) => process.logs(lines).map((line) => line.split(token).join('[token]')),
     };
   }
 
@@ -138,12 +152,21 @@ export class ProcessesService implements OnModuleInit, OnApplicationShutdown {
     });
     process.on('state', (state) => this.logger.debug(`${spec.name} ${state}`));
     const { name, absoluteUrl, launcherEntry } = spec;
-    return { name, process, absoluteUrl, upstreamHeaders: {}, launcherEntry };
+    return {
+      name,
+      process,
+      absoluteUrl,
+      upstreamHeaders: {},
+      launcherEntry,
+      writeOnly: false,
+      dropCookies: false,
+      logs: (lines) => process.logs(lines),
+    };
   }
 
   private startFailure(target: ProxyTarget, err: unknown): D1Error {
     const message = err instanceof Error ? err.message : String(err);
-    const detail = target.process.logs(START_ERROR_LINES);
+    const detail = target.logs(START_ERROR_LINES);
     const firstLine = message.split('\n')[0];
     if (/was not ready within|is restarting and was not ready/.test(message)) {
       return new D1Error(
