@@ -20,7 +20,8 @@ ZMQChannelsHandler.open = _open_with_nodelay
 #
 # - A token-authenticated request gets a 30-day login cookie (`username-127-0-0-1-<port>`) that alone opens
 #   every API and kernel websocket on the loopback port. This server sets no cookie and accepts none: only the
-#   token (header or `?token=`) authenticates, so a cookie obtained any other way opens nothing.
+#   token (header or `?token=`) authenticates, so a cookie obtained any other way opens nothing. Its HTML
+#   pages no longer carry the token either.
 # - The contents API and `/files/` follow symlinks out of the root dir. Every path whose real path leaves it is
 #   refused here (404, as Jupyter answers for `..`), for reading, writing, renaming, copying, checkpoints and
 #   listings, and kernels never start in such a directory.
@@ -28,7 +29,7 @@ import errno as _errno
 import os as _os
 
 from jupyter_server.auth.login import LoginHandler
-from jupyter_server.base.handlers import AuthenticatedFileHandler
+from jupyter_server.base.handlers import AuthenticatedFileHandler, JupyterHandler
 from jupyter_server.services.contents.filecheckpoints import FileCheckpoints
 from jupyter_server.services.contents.largefilemanager import LargeFileManager
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -52,6 +53,18 @@ class TokenOnlyLoginHandler(LoginHandler):
         handler._token_authenticated = user_id is not None
         handler._user_id = user_id
         return user_id
+
+
+# Every page the server renders (its 404 page among them) writes its token into the HTML for its own scripts;
+# none of those pages is of use behind d1, so they render without it.
+_template_namespace = JupyterHandler.template_namespace
+
+
+def _namespace_without_token(self):
+    return {**_template_namespace.fget(self), "token": ""}
+
+
+JupyterHandler.template_namespace = property(_namespace_without_token)
 
 
 def _inside(root, os_path):
