@@ -86,7 +86,7 @@ export class ProxyService implements OnModuleInit, BeforeApplicationShutdown {
   private handleHttp(request: FastifyRequest, reply: FastifyReply): void {
     const req = request.raw;
     try {
-      const r = this.resolve(req, httpToken(req), accessFor(req.method, this.targetOf(req)?.writeOnly));
+      const r = this.resolve(req, httpToken(req), (target) => accessFor(req.method, target?.writeOnly));
       if (!r.path.rest) return redirectToSlash(reply, r.path);
       const refusal = bodyRefusal(req, this.config.maxBodyBytes);
       if (refusal) throw refusal;
@@ -107,18 +107,20 @@ export class ProxyService implements OnModuleInit, BeforeApplicationShutdown {
     return body;
   }
 
-  private targetOf(req: IncomingMessage): ProxyTarget | undefined {
-    const path = parseProxyPath(req.url ?? '/');
-    return path ? this.processes.find(path.name) : undefined;
-  }
-
-  /** Authenticates and finds the server; throws the D1Error to answer with (401 before anything else). */
-  private resolve(req: IncomingMessage, token: string | undefined, access: Access): Resolved {
+  /**
+   * Authenticates and finds the server; throws the D1Error to answer with: 401 before anything else, then 403
+   * for what the server (if there is one) needs, then 404.
+   */
+  private resolve(
+    req: IncomingMessage,
+    token: string | undefined,
+    accessOf: (target: ProxyTarget | undefined) => Access,
+  ): Resolved {
     const principal = this.auth.verify(token);
     if (!principal) throw unauthorized();
-    if (!this.auth.allows(principal, access)) throw forbidden();
     const path = parseProxyPath(req.url ?? '/');
-    const target = path && this.processes.find(path.name);
+    const target = path ? this.processes.find(path.name) : undefined;
+    if (!this.auth.allows(principal, accessOf(target))) throw forbidden();
     if (!path || !target) throw notFound(`No proxied server named "${path?.name ?? ''}"`);
     const prefix = `/proxy/${path.name}`;
     const ctx = { remoteAddress: req.socket.remoteAddress, prefix, stripped: !target.absoluteUrl };
@@ -190,7 +192,7 @@ export class ProxyService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Websockets can drive a proxied app (terminals, kernels) both ways, so they need write access. */
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const r = this.resolve(req, handshakeToken(req), 'write');
+    const r = this.resolve(req, handshakeToken(req), () => 'write');
     await this.processes.ensure(r.target);
     const port = r.target.process.info().port ?? 0;
     const path = upstreamPath(r.path, r.target.absoluteUrl, withoutToken(r.path.search));
