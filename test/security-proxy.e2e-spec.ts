@@ -250,8 +250,13 @@ describe('proxy security', () => {
   });
 
   describe("the embedded Jupyter Server's credentials", () => {
-    it('never reach a client: no cookie, no token, in any header or body', async () => {
+    it('never reach a client: no cookie, no token, in any header or body; its pages are inert on d1', async () => {
       const token = jupyter().serverToken;
+      // A notebook whose output runs script: rendered by nbconvert, it would run on d1's origin.
+      const xss = '<script>document.title = "xss"</script>';
+      const output = { output_type: 'display_data', data: { 'text/html': xss }, metadata: {} };
+      const cell = { cell_type: 'code', execution_count: 1, metadata: {}, outputs: [output], source: 'x' };
+      const nb = { cells: [cell], metadata: {}, nbformat: 4, nbformat_minor: 5 };
       const kernel = await d1.request('POST', '/proxy/jupyter/api/kernels', { body: { name: 'python3' } });
       expect(kernel.status).toBe(201);
       const requests: Array<[string, string, unknown, number]> = [
@@ -265,6 +270,9 @@ describe('proxy security', () => {
         ['GET', '/proxy/jupyter/api/kernelspecs', undefined, 200],
         ['GET', '/proxy/jupyter/api/sessions', undefined, 200],
         ['PUT', '/proxy/jupyter/api/contents/cred.txt', { type: 'file', format: 'text', content: 'x' }, 201],
+        ['PUT', '/proxy/jupyter/api/contents/xss.ipynb', { type: 'notebook', content: nb }, 201],
+        ['GET', '/proxy/jupyter/nbconvert/html/xss.ipynb', undefined, 200],
+        ['GET', '/proxy/jupyter/files/xss.ipynb', undefined, 200],
         ['GET', '/proxy/jupyter/files/ok.txt', undefined, 200],
         ['GET', '/proxy/jupyter/view/ok.txt', undefined, 200],
         ['GET', '/proxy/jupyter/no-such-page', undefined, 404],
@@ -292,8 +300,13 @@ describe('proxy security', () => {
         expect(headers.join('\n')).not.toMatch(/username-|_xsrf/);
         expect(headers.join('\n')).not.toContain(token);
         expect(text).not.toContain(token);
+        // Everything but d1's own redirect comes from the server, and is inert.
+        if (status !== 301)
+          expect(res.headers.get('content-security-policy')).toBe("sandbox; frame-ancestors 'self'");
+        if (path.startsWith('/proxy/jupyter/nbconvert/')) expect(text).toContain(xss);
       }
       rmSync(join(d1.rootDir, 'cred.txt'));
+      rmSync(join(d1.rootDir, 'xss.ipynb'));
     });
 
     it('never reach its logs or /server/jupyter, which read-only tokens may see', async () => {

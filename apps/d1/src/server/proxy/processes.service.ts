@@ -19,6 +19,8 @@ export interface ProxyTarget {
   writeOnly: boolean;
   /** Its cookies are its own credentials (login, xsrf) and never reach a client. */
   dropCookies: boolean;
+  /** Headers set on every response to the client, over the server's own. */
+  responseHeaders: Record<string, string>;
   /** The last lines of its output, with its credentials blanked out. */
   logs(lines: number): string[];
 }
@@ -40,6 +42,8 @@ export interface ProcessView {
 /** Lines of output quoted when a start fails. */
 const START_ERROR_LINES = 20;
 const JUPYTER = 'jupyter';
+/** No script, no plugins, an opaque origin; framed only by d1's own pages. */
+const INERT = "sandbox; frame-ancestors 'self'";
 
 /**
  * The supervised processes: the servers of `--proxy-config` (started on first use) and the embedded Jupyter
@@ -133,6 +137,9 @@ export class ProcessesService implements OnModuleInit, OnApplicationShutdown {
       launcherEntry: { enabled: false, title: 'Jupyter Server', icon_path: null },
       writeOnly: true,
       dropCookies: true,
+      // Its pages (a notebook rendered by nbconvert, with the script outputs of whoever wrote it) are served on
+      // d1's origin: inert, so they never run script there.
+      responseHeaders: { 'content-security-policy': INERT, 'x-content-type-options': 'nosniff' },
       logs: (lines) => process.logs(lines).map((line) => line.split(token).join('[token]')),
     };
   }
@@ -160,6 +167,7 @@ export class ProcessesService implements OnModuleInit, OnApplicationShutdown {
       launcherEntry,
       writeOnly: false,
       dropCookies: false,
+      responseHeaders: {},
       logs: (lines) => process.logs(lines),
     };
   }

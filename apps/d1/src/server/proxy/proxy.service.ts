@@ -142,7 +142,10 @@ export class ProxyService implements OnModuleInit, BeforeApplicationShutdown {
           ...upstreamRequestHeaders(request.raw.headers, r.ctx),
           ...r.target.upstreamHeaders,
         },
-        responseHeaders: (headers) => clientResponseHeaders(headers, rewrite, r.target.dropCookies),
+        responseHeaders: (headers) => ({
+          ...clientResponseHeaders(headers, rewrite, r.target.dropCookies),
+          ...r.target.responseHeaders,
+        }),
         onError: (error) => void this.failed(request, reply, r, n, error),
       });
     } catch (err) {
