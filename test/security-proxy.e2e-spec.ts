@@ -307,6 +307,8 @@ describe('proxy security', () => {
       }
       rmSync(join(d1.rootDir, 'cred.txt'));
       rmSync(join(d1.rootDir, 'xss.ipynb'));
+      // Jupyter Server keeps a checkpoint of every notebook it saves.
+      rmSync(join(d1.rootDir, '.ipynb_checkpoints'), { recursive: true, force: true });
     });
 
     it('never reach its logs or /server/jupyter, which read-only tokens may see', async () => {
@@ -411,9 +413,8 @@ describe('proxy security', () => {
         }
         if (kind !== 'read-write') {
           expect(readdirSync(d1.rootDir)).toEqual(expect.arrayContaining(['matrix.txt']));
-          expect(
-            readdirSync(d1.rootDir).filter((n) => n.startsWith('matrix-') || n === '.ipynb_checkpoints'),
-          ).toEqual([]);
+          expect(readdirSync(d1.rootDir).filter((n) => n.startsWith('matrix-'))).toEqual([]);
+          expect(existsSync(join(d1.rootDir, '.ipynb_checkpoints', 'matrix-checkpoint.txt'))).toBe(false);
         }
       }
       expect(actual).toEqual(expected);
@@ -537,6 +538,25 @@ describe('proxy security', () => {
       expect(await names('sub')).toEqual(['x.txt']);
       const inside = await d1.request('GET', '/proxy/jupyter/files/inlink/x.txt');
       expect([inside.status, inside.text]).toEqual([200, 'in sub\n']);
+    });
+
+    it('starts a kernel asked to run in a directory that leads out in the root dir instead', async () => {
+      const kernel = await d1.request('POST', '/proxy/jupyter/api/kernels', {
+        body: { name: 'python3', path: 'link' },
+      });
+      expect(kernel.status).toBe(201);
+      const k = await openWs(`${d1.wsUrl}/proxy/jupyter/api/kernels/${kernel.json.id}/channels?token=${rw}`);
+      k.ws.send(executeRequest("import os\nopen('cwd-probe.txt', 'w').write(os.getcwd())", randomUUID()));
+      const probe = join(d1.rootDir, 'cwd-probe.txt');
+      await waitFor(
+        () => existsSync(probe) && readFileSync(probe, 'utf8') !== '',
+        'the kernel to write its cwd',
+      );
+      expect(readFileSync(probe, 'utf8')).toBe(d1.rootDir);
+      expect(existsSync(join(outside, 'cwd-probe.txt'))).toBe(false);
+      k.ws.close();
+      rmSync(probe);
+      expect((await d1.request('DELETE', `/proxy/jupyter/api/kernels/${kernel.json.id}`)).status).toBe(204);
     });
 
     it('refuses writes, renames, copies and checkpoints into or through links that lead out', async () => {
