@@ -11,6 +11,8 @@ const transform = {
   '^.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
 };
 const transformIgnorePatterns = [`node_modules/(?!(${ESM_DEPS.join('|')})/)`];
+// Node.js binaries fetched by scripts/node.sh live in .cache/ and carry package.json files of their own.
+const modulePathIgnorePatterns = ['<rootDir>/.cache/', '<rootDir>/dist/'];
 module.exports = {
   testTimeout: 60000,
   projects: [
@@ -22,6 +24,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
+      modulePathIgnorePatterns,
     },
     {
       displayName: 'e2e',
@@ -32,6 +35,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       moduleNameMapper,
+      modulePathIgnorePatterns,
     },
   ],
 };

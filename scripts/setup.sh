@@ -3,6 +3,9 @@
 # --test), npm packages, and the compiled server in dist/. Safe to run again; does nothing when up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# d1 runs on the active Node.js LTS line (fetched from the npm registry when the machine has another).
+PATH="$(bash scripts/node.sh):$PATH"
+export PATH
 
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
@@ -11,7 +14,7 @@ sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 
 packages=(jupyter-server jupyter-client python3-ipykernel python3-nbformat python3-jupyter-client)
-[ "$want_test" -eq 1 ] && packages+=(litmus davfs2 cadaver procps)
+[ "$want_test" -eq 1 ] && packages+=(litmus davfs2 cadaver procps python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -170,6 +170,7 @@ describe('auth: shared secret, tokens and permissions', () => {
       ['GET', '/hello', 'public'],
       ['GET', '/hello/{name}', 'public'],
       ['GET', '/healthz', 'public'],
+      ['GET', '/livez', 'public'],
       ['GET', '/readyz', 'public'],
       ['GET', '/docs', 'public'],
       ['GET', '/docs-json', 'public'],

@@ -1,4 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { NotebookGateway } from '../apps/d1/src/events/notebook.gateway';
 import { TestD1, startD1, waitFor } from './support/d1';
 import {
@@ -14,22 +18,63 @@ import { applyAll, fromSnapshot } from './support/ws-model';
 
 const MAX_QUEUED = 256 * 1024;
 
-/** About four seconds of ~60 KB frames replacing each other: a steady ~2.4 MB/s per client after coalescing. */
-const FLOOD = [
-  'import time',
-  'from IPython.display import clear_output',
-  't = time.time()',
-  'k = 0',
-  'while time.time() - t < 4:',
-  '    clear_output(wait=True)',
-  '    print(str(k % 10) * 60000, flush=True)',
-  '    k += 1',
-  '    time.sleep(0.005)',
-  'clear_output(wait=True)',
-  "print('done')",
-].join('\n');
+/**
+ * ~60 KB frames replacing each other until `stopFile` exists (a minute at most): the flood lasts until the
+ * server has dropped the client that reads nothing, however much the loopback buffers absorb for it first
+ * (about 3 MB here) and however slowly a loaded machine lets the kernel print.
+ */
+const flood = (stopFile: string): string =>
+  [
+    'import os, time',
+    'from IPython.display import clear_output',
+    't = time.time()',
+    'k = 0',
+    `while not os.path.exists(${JSON.stringify(stopFile)}) and time.time() - t < 60:`,
+    '    clear_output(wait=True)',
+    '    print(str(k % 10) * 60000, flush=True)',
+    '    k += 1',
+    '    time.sleep(0.005)',
+    'clear_output(wait=True)',
+    "print('done')",
+  ].join('\n');
 
 const mb = (n: number): number => Math.round((n / 1024 / 1024) * 10) / 10;
+
+/**
+ * A client that stops reading, with a 4 KiB receive buffer (Python can ask for one; Node cannot): on loopback
+ * the kernel would otherwise buffer tens of megabytes for a paused reader, and the server would never see it lag.
+ */
+class StalledClient {
+  readonly lines: string[] = [];
+  private readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(url: string, token: string) {
+    const u = new URL(url);
+    const script = join(__dirname, 'support/fixtures/stalled_ws_client.py');
+    this.child = spawn('/usr/bin/python3', [script, u.hostname, u.port, u.pathname + u.search, token]);
+    createInterface({ input: this.child.stdout }).on('line', (line) => this.lines.push(line));
+  }
+
+  opened(): Promise<unknown> {
+    return waitFor(() => this.lines[0] === 'open', 'the stalled client to connect');
+  }
+
+  /** Starts reading; resolves with the messages it then got and the close code it saw. */
+  async drain(): Promise<{ messages: any[]; closeCode: number | null }> {
+    this.child.stdin.end('read\n');
+    await waitFor(
+      () => /^\{"(close|eof)"/.test(this.lines.at(-1) ?? ''),
+      'the stalled client to read to the end',
+    );
+    const parsed = this.lines.slice(1).map((l) => JSON.parse(l));
+    const last = parsed.pop();
+    return { messages: parsed, closeCode: last.close ?? null };
+  }
+
+  kill(): void {
+    this.child.kill();
+  }
+}
 
 describe('broadcast: backpressure', () => {
   let d1: TestD1;
@@ -43,13 +88,13 @@ describe('broadcast: backpressure', () => {
   });
 
   it('closes a client that stops reading while 50 others receive everything; it resyncs with ?since', async () => {
-    const uuid = await openNotebook(d1, [FLOOD]);
+    const stopFile = join(d1.rootDir, 'stop-flood');
+    const uuid = await openNotebook(d1, [flood(stopFile)]);
     const start = await getNotebook(d1, uuid);
     const url = `${d1.wsUrl}/notebooks/${uuid}/ws/notebook?since=${start.version}`;
     const fast = await openMany(url, token, 50);
-    const slow = new FeedClient(url, token);
+    const slow = new StalledClient(url, token);
     await slow.opened();
-    (slow.socket as any)._socket.pause();
     const hub = d1.app.get(NotebookGateway).hub;
     expect(hub.count()).toBe(51);
 
@@ -65,6 +110,8 @@ describe('broadcast: backpressure', () => {
     }, 20);
     try {
       expect((await d1.request('POST', `/notebooks/${uuid}/execute_all`)).status).toBe(200);
+      await waitFor(() => slowClosedAt !== null, 'the server to drop the client that reads nothing', 60_000);
+      writeFileSync(stopFile, '');
       const final = await settle(d1, uuid);
       await waitFor(() => fast.every((c) => c.lastVersion() === final.version), 'every fast client', 20_000);
       const fastDoneMs = Date.now() - t0;
@@ -82,10 +129,7 @@ describe('broadcast: backpressure', () => {
         expect(c.frames.at(-1)?.equals(fast[0].frames.at(-1) as Buffer)).toBe(true);
 
       // The slow one: once it reads again it sees the close, and a reconnect with ?since catches it up.
-      slow.socket.resume?.();
-      (slow.socket as any)._socket.resume();
-      await waitFor(() => slow.closeCode, 'the slow client to see its socket close', 20_000);
-      const before = slow.messages();
+      const { messages: before, closeCode } = await slow.drain();
       const seen = before.at(-1)?.version ?? start.version;
       const again = new FeedClient(`${d1.wsUrl}/notebooks/${uuid}/ws/notebook?since=${seen}`, token);
       await again.opened();
@@ -101,8 +145,11 @@ describe('broadcast: backpressure', () => {
         JSON.stringify({
           max_queued_bytes_setting: MAX_QUEUED,
           slow_client_closed_after_ms: slowClosedAt,
-          slow_client_close_code_seen: slow.closeCode,
+          slow_client_close_code_seen: closeCode,
           slow_client_messages_before_close: before.length,
+          slow_client_mb_before_close: mb(
+            before.reduce((n: number, m: any) => n + JSON.stringify(m).length, 0),
+          ),
           fast_clients_done_after_ms: fastDoneMs,
           messages_per_fast_client: fast[0].frames.length,
           mb_per_fast_client: mb(perClient),
@@ -113,6 +160,7 @@ describe('broadcast: backpressure', () => {
       again.socket.close();
     } finally {
       clearInterval(sampler);
+      slow.kill();
       await closeAll(fast);
     }
   });

@@ -1,10 +1,10 @@
 import { freePort } from '@d1/supervisor';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLAGS } from '../apps/d1/src/config';
-import { START_D1 } from './support/built';
+import { REPO, START_D1 } from './support/built';
 import { waitFor } from './support/d1';
 import { childPids, pidAlive, report } from './support/kernels';
 
@@ -67,6 +67,13 @@ describe('start-d1', () => {
     expect((await runCli(['-h'])).stdout).toBe(res.stdout);
   });
 
+  it('--version prints the version of package.json and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      expect(await runCli([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+  });
+
   it('refuses bad flags and env vars with exit code 2 and one clear line', async () => {
     const secret = { D1_SECRET_TOKEN: 's' };
     const file = join(rootDir, 'a-file');
@@ -84,6 +91,7 @@ describe('start-d1', () => {
         'start-d1: --secret-token is required (or set D1_SECRET_TOKEN): clients exchange it for tokens',
       ],
       [['--bogus'], secret, "start-d1: Unknown option '--bogus' (see start-d1 --help)"],
+      [['--log-format', 'xml'], secret, 'start-d1: --log-format must be json or text, got "xml"'],
       [['--port'], secret, "start-d1: Option '--port <value>' argument missing (see start-d1 --help)"],
       [
         ['--log-level', 'loud'],
@@ -177,6 +185,88 @@ describe('start-d1', () => {
       for (const pid of [server_info.pid, ...kernelPids]) {
         await waitFor(() => !pidAlive(pid), `pid ${pid} to be gone`, 5000);
       }
+    });
+  });
+
+  describe('logs, piped as under systemd or Docker', () => {
+    /** Starts start-d1 with stdout and stderr piped (no terminal), runs `requests`, stops it; returns its output. */
+    async function logsOf(
+      args: string[],
+      requests: (baseUrl: string, secret: string) => Promise<void>,
+    ): Promise<string> {
+      const port = await freePort();
+      const secret = `log-secret-${process.pid}`;
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', D1_SECRET_TOKEN: secret };
+      const child = spawn(START_D1, ['--port', String(port), '--root-dir', rootDir, ...args], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const output: string[] = [];
+      child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+      child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        await waitFor(
+          async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.status === 200,
+          'start-d1 to be ready',
+          30_000,
+        );
+        await requests(baseUrl, secret);
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      return output.join('');
+    }
+
+    it('writes JSON lines without colour codes: one access line per request, with the id it answered with', async () => {
+      const ids: Record<string, string> = {};
+      let token = '';
+      const text = await logsOf([], async (baseUrl, secret) => {
+        const login = await fetch(`${baseUrl}/login/access-token`, { headers: { authorization: secret } });
+        ids.login = login.headers.get('x-request-id') ?? '';
+        token = ((await login.json()) as { token: { access_token: string } }).token.access_token;
+        const list = await fetch(`${baseUrl}/notebooks?token=${token}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        ids.list = list.headers.get('x-request-id') ?? '';
+        const refused = await fetch(`${baseUrl}/notebooks`, { headers: { 'x-request-id': 'caller-id-1' } });
+        ids.refused = refused.headers.get('x-request-id') ?? '';
+      });
+      expect(text).not.toContain('\u001b[');
+      const lines = text.trim().split('\n');
+      const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const access = parsed.filter((l) => l.context === 'HTTP');
+      expect(ids.refused).toBe('caller-id-1');
+      for (const [name, route, status] of [
+        ['login', '/login/access-token', 200],
+        ['list', '/notebooks', 200],
+        ['refused', '/notebooks', 401],
+      ] as const) {
+        const mine = access.filter((l) => l.request_id === ids[name]);
+        expect(mine).toEqual([
+          expect.objectContaining({
+            level: 'log',
+            method: 'GET',
+            route,
+            status,
+            duration_ms: expect.any(Number),
+          }),
+        ]);
+      }
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(`log-secret-${process.pid}`);
+    });
+
+    it('--log-format text writes plain lines, still without colour codes when piped', async () => {
+      const text = await logsOf(['--log-format', 'text'], async (baseUrl) => {
+        await fetch(`${baseUrl}/hello`);
+      });
+      expect(text).not.toContain('\u001b[');
+      expect(text).toMatch(
+        /\[HTTP\] \[[0-9a-f-]{36}\] GET \/hello 200 [\d.]+ ms method=GET route=\/hello status=200/,
+      );
     });
   });
 });

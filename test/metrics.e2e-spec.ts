@@ -91,6 +91,20 @@ describe('GET /metrics: Prometheus text for d1 and its process', () => {
     await d1.request('DELETE', `/notebooks/${uuid}`);
   });
 
+  it('counts and times HTTP requests by method, route pattern and status', async () => {
+    const counted = (t: string, labels: string) => sample(t, 'd1_http_requests_total', labels) ?? 0;
+    const ok = 'method="GET",route="/notebooks/:uuid",status="404"';
+    const before = await scrape();
+    for (let i = 0; i < 3; i++) await d1.request('GET', `/notebooks/${crypto.randomUUID()}`);
+    await d1.request('GET', '/no/such/route?token=abc', { auth: null });
+    const after = await scrape();
+    expect(counted(after, ok) - counted(before, ok)).toBe(3);
+    expect(sample(after, 'd1_http_request_duration_seconds_count', ok)).toBe(counted(after, ok));
+    const unmatched = 'method="GET",route="unmatched",status="404"';
+    expect(counted(after, unmatched) - counted(before, unmatched)).toBe(1);
+    expect(after).not.toContain('/no/such/route');
+  });
+
   it('counts WebDAV requests by method', async () => {
     const count = async () => sample(await scrape(), 'd1_dav_requests_total', 'method="PROPFIND"') ?? 0;
     const before = await count();

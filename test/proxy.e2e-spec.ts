@@ -240,10 +240,13 @@ describe('proxied servers', () => {
     expect((await proc('slow')).state).toBe('failed');
   });
 
-  it("reaches the embedded Jupyter Server's REST API with d1's token", async () => {
-    const res = await d1.request('GET', '/proxy/jupyter/api/status', { auth: `Bearer ${readOnly}` });
+  it("reaches the embedded Jupyter Server's REST API with d1's token, for write tokens only", async () => {
+    const res = await d1.request('GET', '/proxy/jupyter/api/status');
     expect(res.status).toBe(200);
     expect(res.json).toHaveProperty('started');
+    // An administrative surface that starts kernels: reading it needs write access too.
+    const ro = await d1.request('GET', '/proxy/jupyter/api/status', { auth: `Bearer ${readOnly}` });
+    expect(ro.status).toBe(403);
     expect((await d1.request('GET', '/proxy/jupyter/api/status', { auth: null })).status).toBe(401);
   });
 

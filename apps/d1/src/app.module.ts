@@ -8,6 +8,7 @@ import { makeValidationPipe } from './common/validation';
 import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { KernelsModule } from './kernels/kernels.module';
+import { McpModule } from './mcp/mcp.module';
 import { NotebooksModule } from './notebooks/notebooks.module';
 import { ServerModule } from './server/server.module';
 
@@ -37,6 +38,7 @@ export class AppModule {
         KernelsModule,
         NotebooksModule,
         FilesModule,
+        McpModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { killAllSync } from '@d1/supervisor';
 import { ConfigError, SECRET_ENV_VARS, helpText, parseConfig } from './config';
 import { createApp } from './main';
+import { d1VersionString } from './server/version';
 
 /** start-d1: flags and env to a validated config, then the server; exit 2 on bad flags. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -18,6 +19,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
   }
   if (config === 'help') {
     process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  if (config === 'version') {
+    process.stdout.write(`${d1VersionString()}\n`);
     return;
   }
   // Children (Jupyter Server, its kernels, proxied servers) inherit process.env: they get none of d1's secrets.

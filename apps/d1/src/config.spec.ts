@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseConfig } from './config';
+import { ConfigError, D1Config, parseConfig } from './config';
 
 function error(argv: string[], env: NodeJS.ProcessEnv): string {
   try {
@@ -57,7 +57,7 @@ describe('secrets from files', () => {
 
   it('keeps d1 secrets out of the environment it describes', () => {
     const config = parseConfig([], { D1_SECRET_TOKEN: 's', D1_JWT_SECRET: 'j', OTHER: 'o' });
-    expect(config !== 'help' && config.childEnv).toEqual({ OTHER: 'o' });
+    expect((config as D1Config).childEnv).toEqual({ OTHER: 'o' });
   });
 
   it.each([

@@ -14,6 +14,7 @@ export interface D1Config {
   jwtSecret: string | null;
   tokenTtlSeconds: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   proxyConfig: string | null;
   defaultKernel: string | null;
   /** Largest body of an upload route (whole notebooks). */
@@ -34,6 +35,10 @@ export interface D1Config {
 
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/** JSON lines for log collectors (journald, Docker), or text for a person at a terminal. */
+export type LogFormat = 'json' | 'text';
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'text'];
 
 /** A bad flag or env var: the CLI prints the message and exits with code 2. */
 export class ConfigError extends Error {}
@@ -91,6 +96,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'lifetime of login tokens in seconds (default 691200 = 8 days)',
   },
   'log-level': { env: 'D1_LOG_LEVEL', type: 'string', help: `one of ${LOG_LEVELS.join(', ')} (default log)` },
+  'log-format': {
+    env: 'D1_LOG_FORMAT',
+    type: 'string',
+    help: 'json or text (default: text on a terminal, json otherwise)',
+  },
   'proxy-config': {
     env: 'D1_PROXY_CONFIG',
     type: 'string',
@@ -131,6 +141,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     type: 'string',
     help: 'the jupyter executable for the embedded server (default /usr/bin/jupyter)',
   },
+  version: { env: '', type: 'boolean', short: 'v', help: "print d1's version and exit" },
   help: { env: '', type: 'boolean', short: 'h', help: 'show this help' },
 };
 
@@ -157,7 +168,7 @@ export function helpText(): string {
 }
 
 /** Parses argv and env into a validated config; throws ConfigError naming the flag to fix. */
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): D1Config | 'help' {
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): D1Config | 'help' | 'version' {
   const options = Object.fromEntries(
     Object.entries(FLAGS).map(([k, v]) => [k, { type: v.type, ...(v.short ? { short: v.short } : {}) }]),
   ) as NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
@@ -168,6 +179,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): D1Config | 
     throw new ConfigError(`${(err as Error).message.split('\n')[0]} (see start-d1 --help)`);
   }
   if (values.help) return 'help';
+  if (values.version) return 'version';
   const get = (name: string): string | undefined => {
     const v = values[name];
     if (typeof v === 'string') return v;
@@ -201,6 +213,10 @@ function buildConfig(get: (name: string) => string | undefined, env: NodeJS.Proc
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const logFormat = (get('log-format') ?? (process.stdout.isTTY ? 'text' : 'json')) as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) {
+    throw new ConfigError(`--log-format must be json or text, got "${logFormat}"`);
+  }
   const gatewayUrl = get('gateway-url') ?? null;
   if (gatewayUrl && !/^https?:\/\/[^/]+/.test(gatewayUrl)) {
     throw new ConfigError(`--gateway-url must be an http(s) URL, got "${gatewayUrl}"`);
@@ -218,6 +234,7 @@ function buildConfig(get: (name: string) => string | undefined, env: NodeJS.Proc
     jwtSecret: secretFlag('jwt-secret', get) ?? null,
     tokenTtlSeconds: intFlag('token-ttl', get('token-ttl'), 8 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
     logLevel,
+    logFormat,
     proxyConfig: proxyConfig ? resolve(proxyConfig) : null,
     defaultKernel: get('default-kernel') ?? null,
     maxBodyBytes,

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { ConsoleLogger, LogLevel as NestLogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,37 +7,11 @@ import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { installRequestAuth } from './auth/request-auth';
 import { clientError, frameworkError } from './common/error.filter';
+import { D1Logger, routeConsole } from './common/logger';
+import { installRequestLog, requestId } from './common/request-log';
 import { indexRoutes } from './common/route-index';
 import { D1WsAdapter } from './events/d1-ws.adapter';
-import type { D1Config, LogLevel } from './config';
-
-const LEVELS: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-function nestLevels(level: LogLevel): NestLogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(level) + 1);
-}
-
-/** Nest's start-up chatter (every module and route) is debug detail, not something an operator needs. */
-const QUIET_CONTEXTS = new Set([
-  'InstanceLoader',
-  'RoutesResolver',
-  'RouterExplorer',
-  'WebSocketsController',
-  'NestFactory',
-]);
-
-class D1Logger extends ConsoleLogger {
-  override log(message: unknown, context?: string): void {
-    if (context && QUIET_CONTEXTS.has(context)) super.debug(message, context);
-    else super.log(message, context);
-  }
-}
-
-/** @jupyterlab/services reports reconnects on the console; route them to d1's logger instead. */
-function routeConsole(): void {
-  const logger = new Logger('Kernels');
-  console.debug = (...args: unknown[]) => logger.debug(args.map(String).join(' '));
-}
+import type { D1Config } from './config';
 
 /** JSON bodies may be empty (GET-style actions sent as POST); other content types arrive as text. */
 function configureParsers(fastify: FastifyInstance): void {
@@ -68,14 +41,16 @@ export async function createApp(config: D1Config): Promise<NestFastifyApplicatio
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
+    genReqId: requestId,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: new D1Logger({ logLevels: nestLevels(config.logLevel) }),
+    logger: new D1Logger(config.logLevel, config.logFormat),
     abortOnError: false,
     bodyParser: false,
   });
   app.useWebSocketAdapter(new D1WsAdapter(app, config.wsMaxMessageBytes));
   const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
+  installRequestLog(fastify);
   configureParsers(fastify);
   indexRoutes(fastify);
   installRequestAuth(fastify, app.get(AuthService), {

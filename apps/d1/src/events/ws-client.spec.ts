@@ -69,3 +69,12 @@ describe('WsClient.sendFrame', () => {
     await p.close();
   });
 });
+
+describe('the ws copy behind the gateways', () => {
+  // plainSocket reads private fields of ws (8.x); package.json pins one ws for the whole tree (overrides), so the
+  // copy @nestjs/platform-ws creates d1's sockets with is the one these specs exercise.
+  it('is the one these specs use', () => {
+    const platformWs = require.resolve('ws', { paths: [require.resolve('@nestjs/platform-ws')] });
+    expect(platformWs).toBe(require.resolve('ws'));
+  });
+});

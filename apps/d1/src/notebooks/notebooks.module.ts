@@ -28,6 +28,6 @@ import { NotebooksService } from './notebooks.service';
     NotebookFileChanges,
     NotebookFileWatch,
   ],
-  exports: [NotebooksService],
+  exports: [NotebooksService, CellsService, ExecutionService, NotebookSession],
 })
 export class NotebooksModule {}

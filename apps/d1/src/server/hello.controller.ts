@@ -21,8 +21,9 @@ export class HelloController {
     return { message: `Hello ${name}` };
   }
 
-  @Get('healthz')
-  healthz() {
+  /** Liveness (Kubernetes' preferred name; /healthz stays for existing probes): the process answers. */
+  @Get(['livez', 'healthz'])
+  livez() {
     return { status: 'ok' };
   }
 

@@ -1,7 +1,9 @@
-import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Subscription } from 'rxjs';
+import { routeOf } from '../common/request-log';
 import { JupyterService } from './jupyter.service';
 
 /** A websocket feed whose connected clients are counted at scrape time. */
@@ -10,24 +12,34 @@ export type Feed = 'notebook' | 'stream' | 'server';
 /** Broadcast latencies are sub-millisecond to tens of ms; the buckets resolve the SPEC's 50 ms bar. */
 const BROADCAST_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
+/** HTTP handling times: sub-millisecond reads up to notebook opens and uploads of several seconds. */
+const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type HttpLabels = 'method' | 'route' | 'status';
+
 /**
  * d1's Prometheus metrics in a registry of its own (several apps may share a process in tests, and the
  * global registry would mix them). Restarts are read off the kernel relay (it sees every kernel);
  * executions, broadcasts and WebDAV requests are reported by their owners; gauges are read when scraped.
  */
 @Injectable()
-export class MetricsService implements OnApplicationBootstrap, OnModuleDestroy {
+export class MetricsService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   readonly registry = new Registry();
   private readonly executions: Counter;
   private readonly restarts: Counter;
   private readonly serverRestarts: Counter;
   private readonly dav: Counter<'method'>;
   private readonly broadcast: Histogram;
+  private readonly httpRequests: Counter<HttpLabels>;
+  private readonly httpDuration: Histogram<HttpLabels>;
   private queueDepthSources: Array<() => number> = [];
   private readonly feeds = new Map<Feed, () => number>();
   private subscriptions: Subscription[] = [];
 
-  constructor(private readonly moduleRef: ModuleRef) {
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.executions = new Counter({
@@ -57,7 +69,33 @@ export class MetricsService implements OnApplicationBootstrap, OnModuleDestroy {
       buckets: BROADCAST_BUCKETS,
       registers,
     });
+    this.httpRequests = new Counter({
+      name: 'd1_http_requests_total',
+      help: 'HTTP requests answered, by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'd1_http_request_duration_seconds',
+      help: 'Time from a request arriving to its response being sent, by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
     this.defineGauges(registers);
+  }
+
+  /** Counts and times every HTTP request once its response is out (routes by pattern: bounded labels). */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onResponse', (req, reply, done) => {
+      // A path no route matched is one label, not one per path a scanner tries.
+      const route = req.routeOptions?.url ? routeOf(req) : 'unmatched';
+      const labels = { method: req.method, route, status: String(reply.statusCode) };
+      this.httpRequests.inc(labels);
+      this.httpDuration.observe(labels, reply.elapsedTime / 1000);
+      done();
+    });
   }
 
   onApplicationBootstrap(): void {

@@ -3,6 +3,14 @@ import { join } from 'node:path';
 
 /** d1's version from package.json, split as d1 reports it. */
 export function d1Version(): { major: number; minor: number; micro: number } {
+  const [major, minor, micro] = d1VersionString()
+    .split('.')
+    .map((x) => parseInt(x, 10) || 0);
+  return { major, minor, micro };
+}
+
+/** d1's version from package.json, e.g. `0.1.0`. */
+export function d1VersionString(): string {
   const candidates = [
     join(__dirname, '../../../../package.json'),
     join(__dirname, '../../../../../package.json'),
@@ -10,12 +18,10 @@ export function d1Version(): { major: number; minor: number; micro: number } {
   for (const p of candidates) {
     try {
       const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name !== 'd1' || !pkg.version) continue;
-      const [major, minor, micro] = pkg.version.split('.').map((x) => parseInt(x, 10) || 0);
-      return { major, minor, micro };
+      if (pkg.name === 'd1' && pkg.version) return pkg.version;
     } catch {
       continue;
     }
   }
-  return { major: 0, minor: 0, micro: 0 };
+  return '0.0.0';
 }

@@ -15,6 +15,14 @@ export interface ProxyTarget {
   /** Headers d1 adds upstream (the embedded server's own token), after the user's were removed. */
   upstreamHeaders: Record<string, string>;
   launcherEntry: LauncherEntry;
+  /** Every method needs write access (an administrative server); otherwise GET, HEAD and OPTIONS need read. */
+  writeOnly: boolean;
+  /** Its cookies are its own credentials (login, xsrf) and never reach a client. */
+  dropCookies: boolean;
+  /** Headers set on every response to the client, over the server's own. */
+  responseHeaders: Record<string, string>;
+  /** The last lines of its output, with its credentials blanked out. */
+  logs(lines: number): string[];
 }
 
 /** One entry of `GET /server/processes`. */
@@ -34,6 +42,8 @@ export interface ProcessView {
 /** Lines of output quoted when a start fails. */
 const START_ERROR_LINES = 20;
 const JUPYTER = 'jupyter';
+/** No script, no plugins, an opaque origin; framed only by d1's own pages. */
+const INERT = "sandbox; frame-ancestors 'self'";
 
 /**
  * The supervised processes: the servers of `--proxy-config` (started on first use) and the embedded Jupyter
@@ -102,7 +112,7 @@ export class ProcessesService implements OnModuleInit, OnApplicationShutdown {
 
   /** GET /server/processes/{name}/logs. */
   logs(name: string, lines: number): { name: string; lines: string[] } {
-    return { name, lines: this.get(name).process.logs(lines) };
+    return { name, lines: this.get(name).logs(lines) };
   }
 
   private get(name: string): ProxyTarget {
@@ -111,15 +121,26 @@ export class ProcessesService implements OnModuleInit, OnApplicationShutdown {
     return target;
   }
 
+  /**
+   * The embedded server starts kernels and serves the root dir: every method needs write access, and its token
+   * and cookies stay in d1 (the token is blanked out of its logs, which read-only tokens may see).
+   */
   private jupyterTarget(): ProxyTarget | undefined {
     const process = this.jupyter.supervised;
     if (!process) return undefined;
+    const token = this.jupyter.serverToken;
     return {
       name: JUPYTER,
       process,
       absoluteUrl: false,
-      upstreamHeaders: { authorization: `token ${this.jupyter.serverToken}` },
+      upstreamHeaders: { authorization: `token ${token}` },
       launcherEntry: { enabled: false, title: 'Jupyter Server', icon_path: null },
+      writeOnly: true,
+      dropCookies: true,
+      // Its pages (a notebook rendered by nbconvert, with the script outputs of whoever wrote it) are served on
+      // d1's origin: inert, so they never run script there.
+      responseHeaders: { 'content-security-policy': INERT, 'x-content-type-options': 'nosniff' },
+      logs: (lines) => process.logs(lines).map((line) => line.split(token).join('[token]')),
     };
   }
 
@@ -138,12 +159,22 @@ export class ProcessesService implements OnModuleInit, OnApplicationShutdown {
     });
     process.on('state', (state) => this.logger.debug(`${spec.name} ${state}`));
     const { name, absoluteUrl, launcherEntry } = spec;
-    return { name, process, absoluteUrl, upstreamHeaders: {}, launcherEntry };
+    return {
+      name,
+      process,
+      absoluteUrl,
+      upstreamHeaders: {},
+      launcherEntry,
+      writeOnly: false,
+      dropCookies: false,
+      responseHeaders: {},
+      logs: (lines) => process.logs(lines),
+    };
   }
 
   private startFailure(target: ProxyTarget, err: unknown): D1Error {
     const message = err instanceof Error ? err.message : String(err);
-    const detail = target.process.logs(START_ERROR_LINES);
+    const detail = target.logs(START_ERROR_LINES);
     const firstLine = message.split('\n')[0];
     if (/was not ready within|is restarting and was not ready/.test(message)) {
       return new D1Error(

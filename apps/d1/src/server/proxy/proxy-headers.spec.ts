@@ -25,6 +25,7 @@ describe('upstreamRequestHeaders', () => {
     'sec-websocket-protocol': 'a, b',
     accept: 'text/html',
     'content-type': 'text/plain',
+    expect: '100-continue',
   };
 
   it('drops hop-by-hop headers, those named in Connection, and d1 credentials', () => {
@@ -91,6 +92,15 @@ describe('clientResponseHeaders', () => {
       location: '/proxy/web/login',
       'content-type': 'text/html',
     });
+  });
+
+  it('drops every cookie of a server whose cookies are its own credentials', () => {
+    const out = clientResponseHeaders(
+      { 'set-cookie': ['username-127-0-0-1-9000=x', '_xsrf=y'], 'content-type': 'text/html' },
+      (l) => l,
+      true,
+    );
+    expect(out).toEqual({ 'content-type': 'text/html' });
   });
 });
 

@@ -19,6 +19,12 @@ const HOP_BY_HOP = new Set([
  */
 const CREDENTIALS = new Set(['authorization', 'cookie']);
 
+/**
+ * `Expect: 100-continue` is answered by d1's own HTTP server, which reads the body it forwards; the forwarding
+ * client (undici) refuses to send the header on.
+ */
+const ANSWERED_HERE = new Set(['expect']);
+
 /** The upstream websocket client makes its own handshake headers. */
 const WS_HANDSHAKE = new Set([
   'sec-websocket-key',
@@ -71,7 +77,7 @@ export function upstreamRequestHeaders(
   ctx: ForwardContext,
   websocket = false,
 ): OutgoingHttpHeaders {
-  const drop = new Set([...CREDENTIALS, 'host', ...(websocket ? WS_HANDSHAKE : [])]);
+  const drop = new Set([...CREDENTIALS, ...ANSWERED_HERE, 'host', ...(websocket ? WS_HANDSHAKE : [])]);
   const out = filtered(headers, drop);
   const priorFor = first(headers['x-forwarded-for']);
   const client = ctx.remoteAddress ?? '';
@@ -87,12 +93,16 @@ export function upstreamRequestHeaders(
   return out;
 }
 
-/** The headers a client receives from a proxied server: minus hop-by-hop, with `Location` fixed. */
+/**
+ * The headers a client receives from a proxied server: minus hop-by-hop, with `Location` fixed, and without
+ * cookies when the server's cookies are its own credentials (the embedded Jupyter Server's login and xsrf).
+ */
 export function clientResponseHeaders(
   headers: IncomingHttpHeaders,
   rewriteLocation: (location: string) => string,
+  dropCookies = false,
 ): OutgoingHttpHeaders {
-  const out = filtered(headers, new Set());
+  const out = filtered(headers, dropCookies ? new Set(['set-cookie']) : new Set());
   const location = first(headers.location);
   if (location !== undefined) out.location = rewriteLocation(location);
   return out;

@@ -31,9 +31,19 @@ export function upstreamPath(p: ProxyPath, absoluteUrl: boolean, search: string)
   return path + search;
 }
 
-/** Reading methods need read access; anything that can change state upstream needs write. */
-export function accessFor(method: string | undefined): Access {
-  return ['GET', 'HEAD', 'OPTIONS'].includes((method ?? 'GET').toUpperCase()) ? 'read' : 'write';
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Whether a method only reads: it needs read access, and carries no body through the proxy. */
+export function isReadMethod(method: string | undefined): boolean {
+  return READ_METHODS.has((method ?? 'GET').toUpperCase());
+}
+
+/**
+ * Reading methods need read access; anything that can change state upstream needs write. An administrative
+ * server (the embedded Jupyter Server, which starts kernels) needs write access for every method.
+ */
+export function accessFor(method: string | undefined, writeOnly = false): Access {
+  return !writeOnly && isReadMethod(method) ? 'read' : 'write';
 }
 
 /** The d1 token of a proxied HTTP request: `Authorization: Bearer <jwt>` or `?token=<jwt>`. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
+import { CLOSE_POLICY } from '../../events/ws-client';
 
 /** One proxied websocket: the client's pending upgrade and where it goes. */
 export interface WsForward {
@@ -11,6 +12,16 @@ export interface WsForward {
   url: string;
   headers: OutgoingHttpHeaders;
   protocols: string[];
+  /** When the token that opened it expires (epoch seconds): the connection is closed then (1008). */
+  expiresAt: number;
+}
+
+/** What one proxied websocket may hold in d1. */
+export interface WsLimits {
+  /** Largest message a client may send (larger: closed with 1009). */
+  maxPayload: number;
+  /** Bytes waiting to be written to one side before the other side is paused. */
+  maxQueuedBytes: number;
 }
 
 /** Writes a plain HTTP answer on a socket whose upgrade is refused. */
@@ -47,9 +58,25 @@ function passClose(to: WebSocket, code: number, reason: Buffer): void {
   else to.close();
 }
 
-function relay(client: WebSocket, upstream: WebSocket): void {
-  client.on('message', (data, isBinary) => upstream.send(data, { binary: isBinary }));
-  upstream.on('message', (data, isBinary) => client.send(data, { binary: isBinary }));
+/**
+ * Relays the messages of `from` to `to` with flow control: once more than `maxQueued` bytes wait to be written
+ * to `to`, `from` is paused (d1 stops reading it, so its TCP window closes and the sender slows down), and it
+ * resumes when half of that has been written. d1 then holds about the bound plus one message per direction,
+ * however fast one side sends and however slowly the other reads, and loses nothing.
+ */
+function flow(from: WebSocket, to: WebSocket, maxQueued: number): void {
+  const written = (): void => {
+    if (from.isPaused && to.bufferedAmount <= maxQueued / 2) from.resume();
+  };
+  from.on('message', (data, isBinary) => {
+    to.send(data, { binary: isBinary }, written);
+    if (to.bufferedAmount > maxQueued && !from.isPaused) from.pause();
+  });
+}
+
+function relay(client: WebSocket, upstream: WebSocket, maxQueued: number): void {
+  flow(client, upstream, maxQueued);
+  flow(upstream, client, maxQueued);
   client.on('close', (code, reason) => passClose(upstream, code, reason));
   upstream.on('close', (code, reason) => passClose(client, code, reason));
   client.on('error', () => upstream.terminate());
@@ -62,12 +89,17 @@ function relay(client: WebSocket, upstream: WebSocket): void {
  */
 export class WsForwarder {
   private readonly chosen = new WeakMap<IncomingMessage, string>();
-  private readonly server = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    handleProtocols: (_offered, req) => this.chosen.get(req) ?? false,
-  });
+  private readonly server: WebSocketServer;
   private readonly open = new Set<WebSocket>();
+
+  constructor(private readonly limits: WsLimits) {
+    this.server = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      maxPayload: limits.maxPayload,
+      handleProtocols: (_offered, req) => this.chosen.get(req) ?? false,
+    });
+  }
 
   /** Connects upstream, then completes the client's handshake and relays frames and close codes. */
   forward(f: WsForward): void {
@@ -113,10 +145,31 @@ export class WsForwarder {
         this.open.delete(client);
         this.open.delete(upstream);
       });
-      relay(client, upstream);
+      relay(client, upstream, this.limits.maxQueuedBytes);
+      closeAtExpiry(client, f.expiresAt);
       upstream.resume();
     });
   }
+}
+
+/** Timers cannot wait longer than this; a later expiry is re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes the client's side with 1008 when its token expires; the upstream side follows (relay). */
+function closeAtExpiry(client: WebSocket, expiresAt: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const ms = expiresAt * 1000 - Date.now();
+    if (ms > 0) {
+      timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
+      return;
+    }
+    client.close(CLOSE_POLICY, 'Token expired');
+    // A client that reads nothing never sees the close frame behind its queue: cut it.
+    setTimeout(() => client.terminate(), 1000).unref();
+  };
+  client.once('close', () => clearTimeout(timer));
+  arm();
 }
 
 function upstreamRefused(what: string): object {
