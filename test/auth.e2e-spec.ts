@@ -1,9 +1,45 @@
 import { JwtService } from '@nestjs/jwt';
+import { connect } from 'node:net';
 import { TestD1, startD1, waitFor } from './support/d1';
+import { makeNotebook, uploadAndOpen } from './support/notebooks';
+import { WsRecorder } from './support/ws';
 
 const JWT_SECRET = 'auth-suite-jwt-secret';
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const PERMISSION = { id: -1, user_id: -1, work_node_id: -1 };
+
+/**
+ * Sends only the head of a request announcing a body of `length` bytes, and resolves with the status d1
+ * answers before any of the body arrives (null if it waits for the body).
+ */
+function headOnly(
+  port: number,
+  method: string,
+  path: string,
+  headers: string,
+  length: number,
+): Promise<number | null> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(
+        `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${headers}Content-Length: ${length}\r\n\r\n`,
+      ),
+    );
+    let data = '';
+    socket.on('data', (d: Buffer) => {
+      data += d.toString();
+      if (data.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(Number(data.split(' ')[1]));
+      }
+    });
+    socket.on('error', () => resolve(null));
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      resolve(null);
+    });
+  });
+}
 
 function errorJson(error: string, reason?: string): object {
   return { error, reason: reason ?? expect.any(String), detail: expect.anything() };
@@ -210,6 +246,38 @@ describe('auth: shared secret, tokens and permissions', () => {
       }
     });
 
+    it('every route answers 401/403 (or 413 for public ones) before reading a byte of a 50 MB body', async () => {
+      const doc = (await d1.request('GET', '/docs-json', { auth: null })).json as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      const port = Number(new URL(d1.baseUrl).port);
+      const access = new Map(ROUTES.map(([m, p, a]) => [`${m} ${p}`, a]));
+      const got: string[] = [];
+      const want: string[] = [];
+      for (const [path, ops] of Object.entries(doc.paths)) {
+        for (const method of Object.keys(ops).map((m) => m.toUpperCase())) {
+          const needs =
+            path === '/login/access-token' ? 'public' : (access.get(`${method} ${path}`) ?? 'read');
+          const route = `${method} ${path}`;
+          const anonymous = await headOnly(port, method, url(path), '', 50 * 1024 * 1024);
+          got.push(`${route} anonymous: ${anonymous}`);
+          want.push(`${route} anonymous: ${needs === 'public' ? 413 : 401}`);
+          if (needs === 'write') {
+            const reader = await headOnly(
+              port,
+              method,
+              url(path),
+              `Authorization: Bearer ${readOnly}\r\n`,
+              50 * 1024 * 1024,
+            );
+            got.push(`${route} read-only: ${reader}`);
+            want.push(`${route} read-only: 403`);
+          }
+        }
+      }
+      expect(got).toEqual(want);
+    });
+
     it('auth runs before validation: a read-only token with a bad body gets 403, not 422', async () => {
       const res = await d1.request('POST', `/kernels/${UNKNOWN}/execute`, {
         auth: bearer(readOnly),
@@ -217,5 +285,82 @@ describe('auth: shared secret, tokens and permissions', () => {
       });
       expect(res.status).toBe(403);
     });
+  });
+
+  describe('permission matrix of every websocket command', () => {
+    let uuid: string;
+    beforeAll(async () => {
+      const nb = await uploadAndOpen(d1, 'filename=ws-matrix.ipynb', makeNotebook(['x = 1']));
+      uuid = nb.metadata.jupyter_d1.uuid;
+      await waitFor(
+        async () => (await d1.request('GET', `/kernels/${uuid}`)).status === 200,
+        'the notebook kernel to be ready',
+        30_000,
+      );
+    });
+
+    const COMPLETE = { command: 'complete', body: { code: 'import o', cursor_position: 8 } };
+    /** Every command d1 accepts, then unknown and malformed ones; what a sender without write access gets. */
+    const COMMANDS: Array<[string, unknown, 'reply' | 'forbidden' | 'unknown' | 'invalid']> = [
+      ['complete', COMPLETE, 'reply'],
+      ['complete with a bad body', { command: 'complete', body: { code: 1 } }, 'invalid'],
+      ['execute (unknown)', { command: 'execute', body: { code: '1' } }, 'unknown'],
+      ['interrupt (unknown)', { command: 'interrupt' }, 'unknown'],
+      ['__proto__ (unknown)', { command: '__proto__' }, 'unknown'],
+      ['empty name (unknown)', { command: '' }, 'unknown'],
+      ['no command', { body: {} }, 'unknown'],
+    ];
+
+    it.each(['read-only', 'read-write'])(
+      'a %s sender gets exactly its answer to each command',
+      async (who) => {
+        const token = who === 'read-only' ? readOnly : await d1.token();
+        const ws = await new WsRecorder(`${d1.wsUrl}/notebooks/${uuid}/ws/notebook`, { token }).ready();
+        COMMANDS.forEach(([, command], i) => ws.send({ ...(command as object), command_id: `c${i}` }));
+        ws.send('{not json');
+        await ws.until((m) => m.length >= COMMANDS.length + 1, 'an answer to every command');
+        const answers = ws.messages;
+        const byId = (id: string) => answers.find((m) => (m.complete_reply ?? m.error)?.command_id === id);
+        COMMANDS.forEach(([name, command, outcome], i) => {
+          const id = `c${i}`;
+          const got = byId(id);
+          const writer = who === 'read-write';
+          const expected =
+            outcome === 'unknown'
+              ? {
+                  error: {
+                    message: `Command '${String((command as { command?: unknown }).command)}' is not supported`,
+                    command_id: id,
+                  },
+                }
+              : !writer
+                ? {
+                    error: {
+                      message: 'Inadequate permissions',
+                      detail: "Command 'complete' needs a token with write access",
+                      command_id: id,
+                    },
+                  }
+                : outcome === 'invalid'
+                  ? {
+                      error: {
+                        message: 'Error processing incoming command, invalid body',
+                        detail: [{ loc: ['code'], msg: 'str type expected', type: 'type_error.str' }],
+                        command_id: id,
+                      },
+                    }
+                  : {
+                      complete_reply: expect.objectContaining({
+                        matches: expect.arrayContaining(['os']),
+                        command_id: id,
+                      }),
+                    };
+          expect({ name, got }).toEqual({ name, got: expected });
+        });
+        expect(answers).toContainEqual({ error: { message: 'Invalid JSON in command', command_id: null } });
+        expect(answers).toHaveLength(COMMANDS.length + 1);
+        ws.close();
+      },
+    );
   });
 });

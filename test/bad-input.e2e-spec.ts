@@ -1,5 +1,9 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { TestD1, TestResponse, startD1 } from './support/d1';
+import { join } from 'node:path';
+import { TestD1, TestResponse, startD1, waitFor } from './support/d1';
+import { davRequest } from './support/dav-client';
+import { makeNotebook, uploadAndOpen } from './support/notebooks';
 
 const MAX_BODY = 4096;
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -205,5 +209,165 @@ describe('bad input always gets a clear 4xx error JSON, never a 500', () => {
       const garbage = await d1.request('GET', '/kernels/specs', { auth: 'Bearer a.b.c' });
       expectErrorJson(garbage, 401, 'UNAUTHORIZED');
     });
+  });
+
+  describe('file names', () => {
+    const BAD = ['.', '..', '/', '.ipynb', '.hidden', 'a/b', '../x', ' ', 'x\u0000y'];
+
+    it('a notebook filename that is not a plain name is a 422 naming the field, and nothing is written', async () => {
+      const before = readdirSync(d1.rootDir).sort();
+      const nb = await uploadAndOpen(d1, 'filename=named', makeNotebook(['1']));
+      const uuid = nb.metadata.jupyter_d1.uuid;
+      const routes = (name: string): Array<[string, string, unknown?]> => {
+        const q = `filename=${encodeURIComponent(name)}`;
+        return [
+          ['POST', `/notebooks/create?${q}`],
+          ['POST', `/notebooks/upload?${q}`, makeNotebook(['x'])],
+          ['POST', `/notebooks/upload_and_open?${q}`, makeNotebook(['x'])],
+          ['PATCH', `/notebooks/${uuid}/save_as?${q}`],
+          ['PATCH', `/notebooks/${uuid}/rename?${q}`],
+        ];
+      };
+      for (const name of BAD) {
+        for (const [method, path, body] of routes(name)) {
+          const res = await d1.request(method, path, { body });
+          expect({ name, path, status: res.status, body: res.json }).toEqual({
+            name,
+            path,
+            status: 422,
+            body: {
+              error: 'VALIDATION_ERROR',
+              reason: expect.stringMatching(/^query\.filename: /),
+              detail: [expect.objectContaining({ loc: ['query', 'filename'] })],
+            },
+          });
+        }
+      }
+      const written = readdirSync(d1.rootDir).filter((f) => !before.includes(f));
+      expect(written).toEqual(['named.ipynb']);
+      expect(readdirSync(d1.rootDir).filter((f) => f.startsWith('.'))).toEqual([]);
+      await d1.request('DELETE', `/notebooks/${uuid}`);
+    });
+  });
+
+  describe('WebDAV', () => {
+    let port2: number;
+    let auth: [string, string];
+    beforeAll(async () => {
+      port2 = Number(new URL(d1.baseUrl).port);
+      auth = [await d1.token(), ''];
+      mkdirSync(join(d1.rootDir, 'tree', 'sub'), { recursive: true });
+      writeFileSync(join(d1.rootDir, 'tree', 'sub', 'f.txt'), 'f');
+    });
+
+    it('COPY or MOVE of a collection into its own subtree is a 403 (not 502), and changes nothing', async () => {
+      for (const method of ['COPY', 'MOVE']) {
+        for (const destination of [
+          '/dav/tree/sub/inner/',
+          '/dav/tree/',
+          `http://127.0.0.1:${port2}/dav/tree/x`,
+        ]) {
+          const res = await davRequest(port2, method, '/dav/tree/', { auth, headers: { destination } });
+          expect(`${method} -> ${destination}: ${res.status}`).toBe(`${method} -> ${destination}: 403`);
+          expect(JSON.parse(res.body).error).toBe('FORBIDDEN');
+        }
+      }
+      expect(readdirSync(join(d1.rootDir, 'tree'))).toEqual(['sub']);
+      // A sibling whose name merely starts the same is not inside it.
+      const ok = await davRequest(port2, 'COPY', '/dav/tree/', {
+        auth,
+        headers: { destination: '/dav/treehouse/' },
+      });
+      expect(ok.status).toBe(201);
+      expect(readdirSync(join(d1.rootDir, 'treehouse', 'sub'))).toEqual(['f.txt']);
+    });
+
+    it('a malformed If header is a 400 for every method; a well-formed one that does not match is a 412', async () => {
+      for (const method of [
+        'GET',
+        'PUT',
+        'PROPFIND',
+        'PROPPATCH',
+        'DELETE',
+        'MOVE',
+        'COPY',
+        'LOCK',
+        'UNLOCK',
+        'MKCOL',
+      ]) {
+        for (const header of ['garbage', '(<urn:uuid:a>', '()', '(Not)', '<http://x/dav/a>']) {
+          const res = await davRequest(port2, method, '/dav/tree/sub/f.txt', {
+            auth,
+            headers: { if: header, destination: '/dav/elsewhere.txt' },
+          });
+          expect(`${method} If: ${header} -> ${res.status}`).toBe(`${method} If: ${header} -> 400`);
+          expect(JSON.parse(res.body)).toEqual({
+            error: 'BAD_REQUEST',
+            reason: 'The If header is malformed (RFC 4918 §10.4)',
+            detail: null,
+          });
+        }
+      }
+      expect(existsSync(join(d1.rootDir, 'tree', 'sub', 'f.txt'))).toBe(true);
+      const unmatched = await davRequest(port2, 'PUT', '/dav/tree/sub/f.txt', {
+        auth,
+        headers: { if: '(<urn:uuid:00000000-0000-4000-8000-000000000000>)' },
+        body: 'changed',
+      });
+      expect(unmatched.status).toBe(412);
+    });
+  });
+
+  describe('framework-level errors', () => {
+    it('headers too large are a 431 with d1 error JSON; broken HTTP a 400', async () => {
+      const big = await rawRequest(
+        port,
+        `GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      expect(big.status).toBe(431);
+      expect(JSON.parse(big.text)).toEqual({
+        error: 'HEADERS_TOO_LARGE',
+        reason: 'The request line or headers are larger than the server accepts',
+        detail: null,
+      });
+      const longUrl = await rawRequest(port, `GET /hello/${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(longUrl.status).toBe(431);
+      const broken = await rawRequest(port, 'GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+      expect(broken.status).toBe(400);
+      expect(JSON.parse(broken.text)).toEqual({
+        error: 'BAD_REQUEST',
+        reason: 'The request is not valid HTTP',
+        detail: null,
+      });
+      expect((await d1.request('GET', '/healthz', { auth: null })).status).toBe(200);
+    });
+  });
+
+  describe('variables', () => {
+    it('GET vars/{name} after the user deleted the kernel helper (del ___d1) reinstalls it: 200, not 500', async () => {
+      const nb = await uploadAndOpen(d1, 'filename=vars-helper', makeNotebook(['n = 42', 'del ___d1']));
+      const uuid = nb.metadata.jupyter_d1.uuid;
+      const [first, second] = nb.cells.map((c: { id: string }) => c.id);
+      const run = async (cell: string) => {
+        await d1.request('POST', `/notebooks/${uuid}/cells/${cell}/execute`);
+        await waitFor(
+          async () => {
+            const got = (await d1.request('GET', `/notebooks/${uuid}/cells/${cell}`)).json.cell;
+            return got.execution_count !== null && got.metadata.jupyter_d1.execution_state === 'idle';
+          },
+          `cell ${cell} to run`,
+          30_000,
+        );
+      };
+      await run(first);
+      expect((await d1.request('GET', `/notebooks/${uuid}/vars/n`)).status).toBe(200);
+      await run(second);
+      const res = await d1.request('GET', `/notebooks/${uuid}/vars/n`);
+      expect(res.status).toBe(200);
+      expect(res.json.single_var).toMatchObject({ name: 'n', type: 'int', value: { single_value: '42' } });
+      const missing = await d1.request('GET', `/notebooks/${uuid}/vars/nope`);
+      expectErrorJson(missing, 404, 'NOT_FOUND');
+      await d1.request('DELETE', `/notebooks/${uuid}`);
+    }, 60_000);
   });
 });

@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join, relative } from 'node:path';
+import WebSocket from 'ws';
 import { TestD1, startD1 } from './support/d1';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -115,6 +117,54 @@ function listing(root: string): string[] {
   return out.sort();
 }
 
+/** Whether `text` holds a whole HTTP response (by its Content-Length, or the last chunk). */
+function complete(text: string): boolean {
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const head = text.slice(0, end);
+  const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+  if (length !== undefined) return Buffer.byteLength(text.slice(end + 4), 'latin1') >= Number(length);
+  return /\r\ntransfer-encoding: *chunked/i.test(head) && text.endsWith('\r\n0\r\n\r\n');
+}
+
+/**
+ * Sends raw bytes (a request with any framing) on a fresh connection and resolves with the status of the
+ * answer once it is complete, or null when none came within `waitMs`.
+ */
+function rawExchange(
+  port: number,
+  request: Buffer,
+  waitMs = 10_000,
+): Promise<{ status: number | null; text: string }> {
+  return new Promise((resolve) => {
+    // Written, not ended: a client that half-closes may lose the answer (Node closes such connections).
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    let text = '';
+    const done = (): void => {
+      socket.destroy();
+      resolve({ status: /^HTTP\/1\.1 (\d{3})/.test(text) ? Number(text.slice(9, 12)) : null, text });
+    };
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (complete(text)) done();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', done);
+    socket.setTimeout(waitMs, done);
+  });
+}
+
+/** A chunked body, in chunks of the given size. */
+function chunked(body: Buffer, size: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < body.length; i += size) {
+    const piece = body.subarray(i, i + size);
+    parts.push(Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from('0\r\n\r\n'));
+  return Buffer.concat(parts);
+}
+
 describe('fuzz: malformed requests over every route', () => {
   let d1: TestD1;
   beforeAll(async () => {
@@ -175,4 +225,81 @@ describe('fuzz: malformed requests over every route', () => {
     for (const k of (await d1.request('GET', '/kernels')).json ?? [])
       await d1.request('DELETE', `/kernels/${k.id}`);
   }, 120_000);
+
+  it('chunked, oversized and mis-framed bodies and oversized websocket frames: never 5xx, d1 stays up', async () => {
+    const doc = (await d1.request('GET', '/docs-json')).json;
+    const created = await d1.request('POST', '/notebooks/create?filename=fuzz-framing.ipynb');
+    const uuid = created.json.notebook.metadata.jupyter_d1.uuid;
+    const token = await d1.token();
+    const port = Number(new URL(d1.baseUrl).port);
+    const url = (p: string) => p.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'uuid' ? uuid : 'x'));
+    const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, m]) =>
+      Object.keys(m).map((method) => ({ method: method.toUpperCase(), path: url(p) })),
+    );
+    // d1's own routes outside the OpenAPI document: WebDAV, and paths no route serves.
+    ops.push(
+      { method: 'GET', path: '/dav/' },
+      { method: 'PROPFIND', path: '/dav/' },
+      { method: 'POST', path: '/nope' },
+    );
+    const r = rng(SEED + 1);
+    const json = Buffer.from(JSON.stringify({ source: 'x', code: '1', value: 'v' }));
+    const huge = Buffer.alloc(3 * 1024 * 1024, 'a');
+    // A body that never fully arrives may be waited for: those requests may go unanswered (null).
+    const variants: Array<[string, (head: string) => Buffer, boolean?]> = [
+      [
+        'chunked JSON',
+        (h) => Buffer.concat([Buffer.from(`${h}Transfer-Encoding: chunked\r\n\r\n`), chunked(json, 7)]),
+      ],
+      [
+        'chunked past the JSON limit',
+        (h) => Buffer.concat([Buffer.from(`${h}Transfer-Encoding: chunked\r\n\r\n`), chunked(huge, 65536)]),
+      ],
+      [
+        'a Content-Length past the limit, no body',
+        (h) => Buffer.from(`${h}Content-Length: ${200 * 1024 * 1024}\r\n\r\n`),
+      ],
+      ['bad chunk sizes', (h) => Buffer.from(`${h}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`)],
+      [
+        'Content-Length and chunked',
+        (h) =>
+          Buffer.concat([
+            Buffer.from(`${h}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n`),
+            chunked(json, 5),
+          ]),
+      ],
+      ['a short body', (h) => Buffer.from(`${h}Content-Length: 100\r\n\r\n{"a":`), true],
+    ];
+    const failures: string[] = [];
+    let sent = 0;
+    // Frames first: a fuzzed DELETE below may close the notebook.
+    const frames = [`/notebooks/${uuid}/ws/notebook`, `/notebooks/${uuid}/ws/stream`, '/server/ws'];
+    for (const path of frames) {
+      for (const size of [2 * 1024 * 1024, 1024 * 1024 + 1]) {
+        const code = await new Promise<number>((resolve) => {
+          const ws = new WebSocket(`${d1.wsUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+          ws.on('open', () => ws.send(Buffer.alloc(size, 'x'), { binary: r() < 0.5 }, () => undefined));
+          ws.on('error', () => undefined);
+          ws.on('close', (c) => resolve(c));
+        });
+        sent++;
+        if (code !== 1009) failures.push(`${path}: a ${size}-byte frame closed with ${code}, not 1009`);
+      }
+    }
+    for (const { method, path } of ops) {
+      if (path === '/notebooks' && method === 'DELETE') continue;
+      for (const [what, build, mayWait] of variants) {
+        const auth = r() < 0.8 ? `Authorization: Bearer ${token}\r\n` : '';
+        const head = `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n${auth}`;
+        const res = await rawExchange(port, build(head), mayWait ? 500 : 10_000);
+        sent++;
+        const kernelGone = res.status === 503 && res.text.includes('KERNEL_UNAVAILABLE');
+        if ((res.status === null && !mayWait) || (res.status !== null && res.status >= 500 && !kernelGone))
+          failures.push(`${method} ${path} (${what}) -> ${res.status} ${res.text.slice(0, 200)}`);
+      }
+    }
+    process.stdout.write(`  framing fuzz: ${sent} requests and frames over ${ops.length} operations\n`);
+    expect(failures).toEqual([]);
+    expect((await d1.request('GET', '/healthz', { auth: null })).status).toBe(200);
+  }, 180_000);
 });

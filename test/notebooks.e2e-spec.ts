@@ -396,7 +396,6 @@ describe('notebooks REST API', () => {
       ['GET', '/notebooks/open/?filepath=escape/victim.ipynb'],
       ['GET', '/notebooks/metadata/?filepath=escape/victim.ipynb'],
       ['POST', `/notebooks/upload?filename=evil&directory=${encodeURIComponent(outsideDir)}`],
-      ['POST', '/notebooks/upload?filename=../../evil'],
       ['POST', '/notebooks/upload?filename=evil&directory=escape'],
       ['POST', '/notebooks/upload_and_open?filename=victim&directory=escape&autosave=false'],
       ['POST', '/notebooks/create?filename=evil&directory=..'],
@@ -414,15 +413,21 @@ describe('notebooks REST API', () => {
     }
     const nb = await uploadAndOpen(d1, 'filename=inside', body);
     const uuid = nb.metadata.jupyter_d1.uuid;
+    // A filename holding a path is refused as a field (422) before any path is looked at.
+    const traversal = await d1.request('POST', '/notebooks/upload?filename=../../evil', { body });
+    expect([traversal.status, traversal.json.detail[0].loc]).toEqual([422, ['query', 'filename']]);
     for (const q of [
       'filename=evil&directory=escape',
-      'filename=../evil',
       `filename=evil&directory=${encodeURIComponent(outsideDir)}`,
     ]) {
       expect((await d1.request('PATCH', `/notebooks/${uuid}/save_as?${q}`)).json.reason).toBe(OUTSIDE.reason);
       expect(
         (await d1.request('PATCH', `/notebooks/${uuid}/rename?${q}&just_metadata=true`)).json.reason,
       ).toBe(OUTSIDE.reason);
+    }
+    for (const action of ['save_as', 'rename']) {
+      const res = await d1.request('PATCH', `/notebooks/${uuid}/${action}?filename=../evil`);
+      expect([action, res.status, res.json.detail[0].loc]).toEqual([action, 422, ['query', 'filename']]);
     }
     expect(readdirSync(outsideDir)).toEqual(['victim.ipynb']);
     expect(sources(await validateNotebookFile(join(outsideDir, 'victim.ipynb')))).toEqual(['x = 1']);

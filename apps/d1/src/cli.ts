@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { killAllSync } from '@d1/supervisor';
-import { ConfigError, helpText, parseConfig } from './config';
+import { ConfigError, SECRET_ENV_VARS, helpText, parseConfig } from './config';
 import { createApp } from './main';
 import { d1VersionString } from './server/version';
 
@@ -25,6 +25,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<void>
     process.stdout.write(`${d1VersionString()}\n`);
     return;
   }
+  // Children (Jupyter Server, its kernels, proxied servers) inherit process.env: they get none of d1's secrets.
+  for (const name of SECRET_ENV_VARS) delete process.env[name];
   const logger = new Logger('d1');
   const started = Date.now();
   const app = await createApp(config);

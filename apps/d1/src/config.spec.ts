@@ -1,4 +1,7 @@
-import { ConfigError, parseConfig } from './config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, D1Config, parseConfig } from './config';
 
 function error(argv: string[], env: NodeJS.ProcessEnv): string {
   try {
@@ -30,3 +33,63 @@ describe('parseConfig', () => {
     expect(error(argv, env)).toBe(message);
   });
 });
+
+describe('secrets from files', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'd1-config-'));
+    writeFileSync(join(dir, 'secret'), 's3cret\n');
+    writeFileSync(join(dir, 'crlf'), 'jwt-key\r\n');
+    writeFileSync(join(dir, 'empty'), '\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads each secret from its file (flag or env var), without the trailing newline', () => {
+    const config = parseConfig(
+      ['--secret-token-file', join(dir, 'secret'), '--jwt-secret-file', join(dir, 'crlf')],
+      { D1_GATEWAY_TOKEN_FILE: join(dir, 'secret') },
+    );
+    expect(config).toMatchObject({ secretToken: 's3cret', jwtSecret: 'jwt-key', gatewayToken: 's3cret' });
+    expect(parseConfig([], { D1_SECRET_TOKEN_FILE: join(dir, 'secret') })).toMatchObject({
+      secretToken: 's3cret',
+    });
+  });
+
+  it('keeps d1 secrets out of the environment it describes', () => {
+    const config = parseConfig([], { D1_SECRET_TOKEN: 's', D1_JWT_SECRET: 'j', OTHER: 'o' });
+    expect((config as D1Config).childEnv).toEqual({ OTHER: 'o' });
+  });
+
+  it.each([
+    [
+      ['--secret-token-file', '/no/such/file'],
+      {},
+      '--secret-token-file: cannot read /no/such/file: no such file',
+    ],
+    [
+      [],
+      { D1_SECRET_TOKEN_FILE: '/no/such/file' },
+      'D1_SECRET_TOKEN_FILE: cannot read /no/such/file: no such file',
+    ],
+    [['--jwt-secret-file', '/tmp'], secretEnv(), '--jwt-secret-file: cannot read /tmp: it is a directory'],
+    [['--secret-token-file', '<empty>'], {}, '--secret-token-file: <empty> is empty'],
+    [
+      ['--secret-token', 'x', '--secret-token-file', '<secret>'],
+      {},
+      'give either --secret-token (D1_SECRET_TOKEN) or --secret-token-file (D1_SECRET_TOKEN_FILE), not both',
+    ],
+    [
+      ['--gateway-token-file', '<secret>'],
+      { ...secretEnv(), D1_GATEWAY_TOKEN: 'y' },
+      'give either --gateway-token (D1_GATEWAY_TOKEN) or --gateway-token-file (D1_GATEWAY_TOKEN_FILE), not both',
+    ],
+  ])('%j with %j: %s', (argv, env, message) => {
+    const fill = (s: string): string =>
+      s.replace('<empty>', join(dir, 'empty')).replace('<secret>', join(dir, 'secret'));
+    expect(error(argv.map(fill), env)).toBe(fill(message));
+  });
+});
+
+function secretEnv(): NodeJS.ProcessEnv {
+  return { D1_SECRET_TOKEN: 's' };
+}

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProxyConfig, ProxyConfigError, ProxyServerSpec } from './server/proxy/proxy-config';
@@ -17,9 +17,16 @@ export interface D1Config {
   logFormat: LogFormat;
   proxyConfig: string | null;
   defaultKernel: string | null;
+  /** Largest body of an upload route (whole notebooks). */
   maxBodyBytes: number;
+  /** Largest body of every other route (never above maxBodyBytes). */
+  maxJsonBodyBytes: number;
   maxOutputBytes: number;
   wsMaxQueuedBytes: number;
+  /** Largest websocket message a client may send (larger: closed with 1009). */
+  wsMaxMessageBytes: number;
+  /** Failed attempts at the shared secret a client may make per minute before it gets 429. */
+  loginFailuresPerMinute: number;
   jupyterCommand: string;
   jupyterReadyTimeoutMs: number;
   /** Environment handed to child processes (the embedded Jupyter Server, proxied servers). */
@@ -50,7 +57,12 @@ export const FLAGS: Record<string, FlagSpec> = {
   'secret-token': {
     env: 'D1_SECRET_TOKEN',
     type: 'string',
-    help: 'shared secret exchanged for tokens (required)',
+    help: 'shared secret exchanged for tokens (required; on the command line every local user can read it)',
+  },
+  'secret-token-file': {
+    env: 'D1_SECRET_TOKEN_FILE',
+    type: 'string',
+    help: 'file holding the shared secret (instead of --secret-token)',
   },
   'root-dir': {
     env: 'D1_ROOT_DIR',
@@ -63,10 +75,20 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'use a remote Jupyter Server / Enterprise Gateway for kernels',
   },
   'gateway-token': { env: 'D1_GATEWAY_TOKEN', type: 'string', help: 'token for the gateway' },
+  'gateway-token-file': {
+    env: 'D1_GATEWAY_TOKEN_FILE',
+    type: 'string',
+    help: 'file holding the gateway token (instead of --gateway-token)',
+  },
   'jwt-secret': {
     env: 'D1_JWT_SECRET',
     type: 'string',
     help: 'key that signs tokens, to keep them valid across restarts (default: random per start)',
+  },
+  'jwt-secret-file': {
+    env: 'D1_JWT_SECRET_FILE',
+    type: 'string',
+    help: 'file holding the key that signs tokens (instead of --jwt-secret)',
   },
   'token-ttl': {
     env: 'D1_TOKEN_TTL',
@@ -92,7 +114,12 @@ export const FLAGS: Record<string, FlagSpec> = {
   'max-body': {
     env: 'D1_MAX_BODY',
     type: 'string',
-    help: 'largest request body in bytes (default 104857600 = 100 MiB)',
+    help: 'largest upload (notebook) body in bytes (default 104857600 = 100 MiB)',
+  },
+  'max-json-body': {
+    env: 'D1_MAX_JSON_BODY',
+    type: 'string',
+    help: 'largest body of every other request in bytes (default 1048576 = 1 MiB)',
   },
   'max-output': {
     env: 'D1_MAX_OUTPUT',
@@ -104,6 +131,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     type: 'string',
     help: 'bytes queued for a slow websocket client before it is closed (default 8388608)',
   },
+  'ws-max-message': {
+    env: 'D1_WS_MAX_MESSAGE',
+    type: 'string',
+    help: 'largest websocket message a client may send, in bytes (default 1048576; larger: closed with 1009)',
+  },
   'jupyter-command': {
     env: 'D1_JUPYTER_COMMAND',
     type: 'string',
@@ -113,12 +145,24 @@ export const FLAGS: Record<string, FlagSpec> = {
   help: { env: '', type: 'boolean', short: 'h', help: 'show this help' },
 };
 
+/** Env vars that carry d1's own secrets (or where they are): never handed on to child processes. */
+export const SECRET_ENV_VARS = ['secret-token', 'jwt-secret', 'gateway-token'].flatMap((name) => [
+  FLAGS[name].env,
+  FLAGS[`${name}-file`].env,
+]);
+
 /** The --help text. */
 export function helpText(): string {
-  const lines = ['Usage: start-d1 --secret-token S [--port 8000] [--root-dir DIR] [options]', '', 'Options:'];
+  const lines = [
+    'Usage: start-d1 [--port 8000] [--root-dir DIR] [options]',
+    'The shared secret comes from D1_SECRET_TOKEN, --secret-token-file FILE or --secret-token S (the last',
+    'is readable by every local user in /proc/<pid>/cmdline).',
+    '',
+    'Options:',
+  ];
   for (const [name, spec] of Object.entries(FLAGS)) {
     const env = spec.env ? ` [env ${spec.env}]` : '';
-    lines.push(`  --${name.padEnd(16)} ${spec.help}${env}`);
+    lines.push(`  --${name.padEnd(19)} ${spec.help}${env}`);
   }
   return lines.join('\n');
 }
@@ -159,7 +203,7 @@ function nameTheSource(err: unknown, values: Record<string, unknown>, env: NodeJ
 }
 
 function buildConfig(get: (name: string) => string | undefined, env: NodeJS.ProcessEnv): D1Config {
-  const secretToken = get('secret-token');
+  const secretToken = secretFlag('secret-token', get);
   if (!secretToken) {
     throw new ConfigError(
       '--secret-token is required (or set D1_SECRET_TOKEN): clients exchange it for tokens',
@@ -179,28 +223,64 @@ function buildConfig(get: (name: string) => string | undefined, env: NodeJS.Proc
   }
   const proxyConfig = get('proxy-config') ?? null;
   if (proxyConfig) checkProxyConfig(proxyConfig);
+  const maxBodyBytes = intFlag('max-body', get('max-body'), 100 * 1024 * 1024, 1024, 2 ** 40);
   return {
     port: intFlag('port', get('port'), 8000, 0, 65535),
     host: get('host') ?? '127.0.0.1',
     secretToken,
     rootDir: rootDirFlag(get('root-dir') ?? process.cwd()),
     gatewayUrl,
-    gatewayToken: get('gateway-token') ?? null,
-    jwtSecret: get('jwt-secret') ?? null,
+    gatewayToken: secretFlag('gateway-token', get) ?? null,
+    jwtSecret: secretFlag('jwt-secret', get) ?? null,
     tokenTtlSeconds: intFlag('token-ttl', get('token-ttl'), 8 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
     logLevel,
     logFormat,
     proxyConfig: proxyConfig ? resolve(proxyConfig) : null,
     defaultKernel: get('default-kernel') ?? null,
-    maxBodyBytes: intFlag('max-body', get('max-body'), 100 * 1024 * 1024, 1024, 2 ** 40),
+    maxBodyBytes,
+    maxJsonBodyBytes: Math.min(
+      maxBodyBytes,
+      intFlag('max-json-body', get('max-json-body'), 1024 * 1024, 1024, 2 ** 40),
+    ),
     maxOutputBytes: intFlag('max-output', get('max-output'), 2 * 1024 * 1024, 1024, 2 ** 34),
     wsMaxQueuedBytes: intFlag('ws-max-queued', get('ws-max-queued'), 8 * 1024 * 1024, 1024, 2 ** 34),
+    wsMaxMessageBytes: intFlag('ws-max-message', get('ws-max-message'), 1024 * 1024, 1024, 2 ** 30),
+    loginFailuresPerMinute: 10,
     jupyterCommand: get('jupyter-command') ?? '/usr/bin/jupyter',
     jupyterReadyTimeoutMs: 30_000,
     childEnv: Object.fromEntries(
-      Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+      Object.entries(env).filter(
+        (e): e is [string, string] => e[1] !== undefined && !SECRET_ENV_VARS.includes(e[0]),
+      ),
     ),
   };
+}
+
+/**
+ * A secret given as `--<name>` or read from `--<name>-file` (a secret on the command line is readable by every
+ * local user in /proc/<pid>/cmdline; a file or the environment is not). The file's trailing newline is not
+ * part of it. Both at once is an error, as is a file that cannot be read or holds nothing.
+ */
+function secretFlag(name: string, get: (name: string) => string | undefined): string | undefined {
+  const direct = get(name);
+  const file = get(`${name}-file`);
+  if (file === undefined) return direct;
+  if (direct !== undefined) {
+    throw new ConfigError(
+      `give either --${name} (${FLAGS[name].env}) or --${name}-file (${FLAGS[`${name}-file`].env}), not both`,
+    );
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code;
+    throw new ConfigError(`--${name}-file: cannot read ${file}: ${why ?? (err as Error).message}`);
+  }
+  const value = text.replace(/[\r\n]+$/, '');
+  if (value === '') throw new ConfigError(`--${name}-file: ${file} is empty`);
+  return value;
 }
 
 /** Fails start-up on a missing or invalid proxy config rather than on the first proxied request. */
@@ -241,5 +321,6 @@ export function makeConfig(partial: Partial<D1Config> & Pick<D1Config, 'secretTo
       name === 'secret-token' ? partial.secretToken : name === 'root-dir' ? partial.rootDir : undefined,
     process.env,
   );
-  return { ...base, ...partial, rootDir: rootDirFlag(partial.rootDir) };
+  const merged = { ...base, ...partial, rootDir: rootDirFlag(partial.rootDir) };
+  return { ...merged, maxJsonBodyBytes: Math.min(merged.maxJsonBodyBytes, merged.maxBodyBytes) };
 }

@@ -4,7 +4,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
-import { frameworkError } from './common/error.filter';
+import { AuthService } from './auth/auth.service';
+import { installRequestAuth } from './auth/request-auth';
+import { clientError, frameworkError } from './common/error.filter';
 import { D1Logger, routeConsole } from './common/logger';
 import { installRequestLog, requestId } from './common/request-log';
 import { indexRoutes } from './common/route-index';
@@ -33,10 +35,12 @@ function configureParsers(fastify: FastifyInstance): void {
 export async function createApp(config: D1Config): Promise<NestFastifyApplication> {
   routeConsole();
   const adapter = new FastifyAdapter({
-    bodyLimit: config.maxBodyBytes,
+    // Routes that take uploads raise it to --max-body (request-auth.ts); the rest, unknown paths included, keep this.
+    bodyLimit: config.maxJsonBodyBytes,
     logger: false,
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
     genReqId: requestId,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -44,10 +48,15 @@ export async function createApp(config: D1Config): Promise<NestFastifyApplicatio
     abortOnError: false,
     bodyParser: false,
   });
-  app.useWebSocketAdapter(new D1WsAdapter(app));
-  installRequestLog(app.getHttpAdapter().getInstance());
-  configureParsers(app.getHttpAdapter().getInstance());
-  indexRoutes(app.getHttpAdapter().getInstance());
+  app.useWebSocketAdapter(new D1WsAdapter(app, config.wsMaxMessageBytes));
+  const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
+  installRequestLog(fastify);
+  configureParsers(fastify);
+  indexRoutes(fastify);
+  installRequestAuth(fastify, app.get(AuthService), {
+    uploadBytes: config.maxBodyBytes,
+    jsonBytes: config.maxJsonBodyBytes,
+  });
   const doc = new DocumentBuilder()
     .setTitle('d1')
     .setDescription('Stateful notebook-model server: notebooks, cells, execution and kernels')

@@ -1,10 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { unauthorized } from '../common/errors';
 import { Public, Read, Write } from './access.decorator';
 import { MintTokenDto } from './auth.dto';
 import type { AuthedRequest } from './auth.guard';
 import { AuthService } from './auth.service';
+import { clientKey } from './login-throttle';
 import { permission } from './permission';
 
 /** Login: the shared secret for a token, minting narrower tokens, and echoing a token's permission. */
@@ -15,18 +17,19 @@ export class AuthController {
 
   @Get('access-token')
   @Public()
-  accessToken(@Headers('authorization') secret: string | undefined) {
-    if (!this.auth.checkSecret(secret)) throw unauthorized('Login token does not match');
-    return { token: { access_token: this.auth.issue(permission(true, true)), token_type: 'bearer' } };
+  async accessToken(@Headers('authorization') secret: string | undefined, @Req() req: FastifyRequest) {
+    const token = await this.auth.login(secret, clientKey(req.socket.remoteAddress));
+    return { token: { access_token: token, token_type: 'bearer' } };
   }
 
   @Post('token')
   @Write()
   @HttpCode(200)
-  mint(@Body() body: MintTokenDto) {
+  mint(@Body() body: MintTokenDto, @Req() req: AuthedRequest) {
+    if (!req.principal) throw unauthorized();
     const perm = permission(body.read_access ?? true, body.write_access ?? false);
     return {
-      token: { access_token: this.auth.issue(perm, body.expires_in), token_type: 'bearer' },
+      token: { access_token: this.auth.mint(req.principal, perm, body.expires_in), token_type: 'bearer' },
     };
   }
 

@@ -1,9 +1,27 @@
 import { makeConfig } from '../config';
-import { AuthService } from './auth.service';
+import { D1Error } from '../common/errors';
+import { AuthService, Principal } from './auth.service';
+import { LoginThrottle } from './login-throttle';
 import { permission } from './permission';
 
 function service(jwtSecret: string | null = 'k'.repeat(32)): AuthService {
-  return new AuthService(makeConfig({ secretToken: 'the-secret', rootDir: '/tmp', jwtSecret }));
+  const config = makeConfig({
+    secretToken: 'the-secret',
+    rootDir: '/tmp',
+    jwtSecret,
+    loginFailuresPerMinute: 3,
+  });
+  return new AuthService(config, new LoginThrottle(config));
+}
+
+/** The status a call fails with (or 'ok'). */
+async function statusOf(call: () => unknown): Promise<number | 'ok'> {
+  try {
+    await call();
+    return 'ok';
+  } catch (err) {
+    return (err as D1Error).status;
+  }
 }
 
 describe('AuthService', () => {
@@ -50,15 +68,49 @@ describe('AuthService', () => {
     expect(service().verify(token)).toBeNull();
   });
 
-  it('reads WebDAV Basic credentials: token as user or password, or the secret as password', () => {
+  it('reads WebDAV Basic credentials: token as user or password, or the secret as password', async () => {
     const auth = service();
     const rw = auth.issue(permission(true, true));
     const ro = auth.issue(permission(true, false));
-    expect(auth.fromBasic(rw, '')).toEqual({ read: true, write: true });
-    expect(auth.fromBasic('anyone', ro)).toEqual({ read: true, write: false });
-    expect(auth.fromBasic('anyone', 'the-secret')).toEqual({ read: true, write: true });
-    expect(auth.fromBasic('anyone', 'wrong')).toBeNull();
-    expect(auth.fromBasic('x', auth.issue(permission(false, false)))).toBeNull();
+    expect(await auth.fromBasic(rw, '', 'c')).toEqual({ read: true, write: true });
+    expect(await auth.fromBasic('anyone', ro, 'c')).toEqual({ read: true, write: false });
+    expect(await auth.fromBasic('anyone', 'the-secret', 'c')).toEqual({ read: true, write: true });
+    expect(await auth.fromBasic('anyone', 'wrong', 'c')).toBeNull();
+    expect(await auth.fromBasic('x', auth.issue(permission(false, false)), 'c')).toBeNull();
+  });
+
+  it('throttles wrong secrets per client, at login and over WebDAV together; tokens still work', async () => {
+    const auth = service();
+    expect(await statusOf(() => auth.login('wrong-1', 'a'))).toBe(401);
+    expect(await auth.fromBasic('x', 'wrong-2', 'a')).toBeNull();
+    expect(await statusOf(() => auth.login('wrong-3', 'a'))).toBe(401);
+    // The allowance (3 here) is used up: even the right secret is refused for this client, with 429.
+    expect(await statusOf(() => auth.login('the-secret', 'a'))).toBe(429);
+    expect(await statusOf(() => auth.fromBasic('x', 'the-secret', 'a'))).toBe(429);
+    const err = await auth.login('the-secret', 'a').catch((e: D1Error) => e);
+    expect((err as D1Error).retryAfterSeconds).toBeGreaterThan(0);
+    expect(await auth.fromBasic('x', auth.issue(permission(true, false)), 'a')).toEqual({
+      read: true,
+      write: false,
+    });
+    expect(await statusOf(() => auth.login('the-secret', 'b'))).toBe('ok');
+    // An absent secret or an empty password is no guess and is not counted.
+    for (let i = 0; i < 5; i++) expect(await statusOf(() => auth.login(undefined, 'c'))).toBe(401);
+    expect(await statusOf(() => auth.login('the-secret', 'c'))).toBe('ok');
+  });
+
+  it('mints tokens that never outrank or outlive the minter', () => {
+    const auth = service();
+    const now = Math.floor(Date.now() / 1000);
+    const minter: Principal = { permission: permission(true, true), exp: now + 100 };
+    const child = auth.verify(auth.mint(minter, permission(true, false), 50))!;
+    expect(child.permission.write_access).toBe(false);
+    expect(child.exp).toBeLessThanOrEqual(now + 51);
+    expect(auth.verify(auth.mint(minter, permission(true, true)))!.exp).toBe(minter.exp);
+    const tooLong = (): string => auth.mint(minter, permission(true, false), 3650 * 24 * 3600);
+    expect(tooLong).toThrow(/expires_in: must be at most/);
+    const reader: Principal = { permission: permission(true, false), exp: now + 100 };
+    expect(() => auth.mint(reader, permission(true, true))).toThrow('A token cannot grant more than');
   });
 });
 

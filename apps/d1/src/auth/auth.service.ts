@@ -1,10 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { LRUCache } from 'lru-cache';
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { D1_CONFIG, D1Config } from '../app-config';
+import { D1Error, forbidden, unauthorized } from '../common/errors';
+import { LoginThrottle } from './login-throttle';
 import { Access, Permission, allows, permission } from './permission';
 
 const VERIFIED_CACHE_SIZE = 10_000;
+
+/** What WebDAV Basic credentials allow. */
+export interface BasicPermission {
+  read: boolean;
+  write: boolean;
+}
 
 /** A verified token: its permission and when it expires (epoch seconds). */
 export interface Principal {
@@ -16,9 +25,13 @@ export interface Principal {
 @Injectable()
 export class AuthService {
   private readonly jwt: JwtService;
-  private readonly verified = new Map<string, Principal>();
+  /** Verified tokens, each kept until it expires; the least recently used go first past the bound. */
+  private readonly verified = new LRUCache<string, Principal>({ max: VERIFIED_CACHE_SIZE });
 
-  constructor(@Inject(D1_CONFIG) private readonly config: D1Config) {
+  constructor(
+    @Inject(D1_CONFIG) private readonly config: D1Config,
+    private readonly throttle: LoginThrottle,
+  ) {
     const secret = config.jwtSecret ?? randomBytes(32).toString('hex');
     this.jwt = new JwtService({
       secret,
@@ -44,18 +57,40 @@ export class AuthService {
     return this.jwt.sign({ sub }, { expiresIn });
   }
 
-  /** Verifies a JWT; null when missing, malformed, badly signed or expired. */
+  /**
+   * A token minted by `minter`: never more permission than it has (403), never a longer life (an asked-for
+   * `expires_in` past the minter's own expiry is a 422 naming the field; the default lifetime is cut to it).
+   */
+  mint(minter: Principal, perm: Permission, ttlSeconds?: number | null): string {
+    const granted = minter.permission;
+    if ((perm.read_access && !granted.read_access) || (perm.write_access && !granted.write_access))
+      throw forbidden('A token cannot grant more than the token that mints it');
+    const left = minter.exp - Math.floor(Date.now() / 1000);
+    if (left <= 0) throw unauthorized();
+    if (typeof ttlSeconds === 'number' && ttlSeconds > left) {
+      const msg = `must be at most ${left}: a token cannot outlive the token that mints it`;
+      throw new D1Error(422, 'VALIDATION_ERROR', `expires_in: ${msg}`, [
+        { loc: ['body', 'expires_in'], msg, type: 'max' },
+      ]);
+    }
+    return this.issue(perm, Math.min(ttlSeconds ?? this.config.tokenTtlSeconds, left));
+  }
+
+  /**
+   * Verifies a JWT; null when missing, malformed, badly signed or expired. Cached per token until its `exp`
+   * (the proxy and every websocket handshake rely on this being cheap: HS256 verification costs ~0.4 ms).
+   */
   verify(token: string | undefined): Principal | null {
     if (!token) return null;
-    // Verifying an HS256 token costs ~0.4 ms with jsonwebtoken; every request and handshake carries one.
     const cached = this.verified.get(token);
-    if (cached) return cached.exp * 1000 > Date.now() ? cached : null;
-    const principal = this.verifyUncached(token);
-    if (principal) {
-      if (this.verified.size >= VERIFIED_CACHE_SIZE)
-        this.verified.delete(this.verified.keys().next().value as string);
-      this.verified.set(token, principal);
+    if (cached) {
+      if (cached.exp * 1000 > Date.now()) return cached;
+      this.verified.delete(token);
+      return null;
     }
+    const principal = this.verifyUncached(token);
+    if (principal)
+      this.verified.set(token, principal, { ttl: Math.max(1, principal.exp * 1000 - Date.now()) });
     return principal;
   }
 
@@ -76,14 +111,30 @@ export class AuthService {
     return m ? this.verify(m[1]) : null;
   }
 
-  /** WebDAV Basic credentials: a JWT as username or password, or the shared secret as password. */
-  fromBasic(username: string, password: string): { read: boolean; write: boolean } | null {
+  /**
+   * GET /login/access-token: the shared secret (throttled per client, see LoginThrottle) for a read-write
+   * token; 401 for a wrong or missing one.
+   */
+  async login(presented: string | undefined, client: string): Promise<string> {
+    if (!presented || !(await this.throttle.attempt(client, () => this.checkSecret(presented))))
+      throw unauthorized('Login token does not match');
+    return this.issue(permission(true, true));
+  }
+
+  /**
+   * WebDAV Basic credentials: a JWT as username or password, or the shared secret as password (throttled
+   * per client like login). Null when refused; a token without any permission is refused too.
+   */
+  async fromBasic(username: string, password: string, client: string): Promise<BasicPermission | null> {
     const principal = this.verify(username) ?? this.verify(password);
     if (principal) {
       const p = principal.permission;
       return p.read_access || p.write_access ? { read: p.read_access, write: p.write_access } : null;
     }
-    return this.checkSecret(password) ? { read: true, write: true } : null;
+    if (!password) return null;
+    return (await this.throttle.attempt(client, () => this.checkSecret(password)))
+      ? { read: true, write: true }
+      : null;
   }
 
   /** Whether a principal may access something that needs `access`. */

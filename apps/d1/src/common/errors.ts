@@ -1,5 +1,8 @@
 /** A failure d1 reports to a client: HTTP status, a code, a sentence the user can act on, and detail. */
 export class D1Error extends Error {
+  /** For a 429: seconds until the client may try again (sent as Retry-After). */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -44,3 +47,10 @@ export const unauthorized = (reason = 'Could not validate credentials'): D1Error
 /** 403: valid credentials without the permission the route needs. */
 export const forbidden = (reason = 'Inadequate permissions'): D1Error =>
   new D1Error(403, 'FORBIDDEN', reason);
+
+/** 429: too many attempts from this client; it may try again after `retryAfterSeconds`. */
+export const tooManyRequests = (reason: string, retryAfterSeconds: number): D1Error => {
+  const err = new D1Error(429, 'TOO_MANY_REQUESTS', reason, null);
+  err.retryAfterSeconds = retryAfterSeconds;
+  return err;
+};

@@ -1,8 +1,10 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import * as http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { cutOffAfterLinger } from '../common/linger';
 import { UpgradeRouter } from './upgrade-router';
 
 /** Whether a gateway path pattern such as `/notebooks/:uuid/ws/notebook` matches a request path. */
@@ -25,8 +27,36 @@ function refuse(socket: Duplex, status: string, body: object): void {
  * under per-notebook paths, so this one matches `:param` patterns, then offers the rest to the UpgradeRouter.
  */
 export class D1WsAdapter extends WsAdapter {
-  constructor(private readonly app: INestApplicationContext) {
+  private readonly wsLogger = new Logger('Websockets');
+  /** `maxMessageBytes` bounds every message a client sends; a larger one closes its socket with 1009. */
+  constructor(
+    private readonly app: INestApplicationContext,
+    private readonly maxMessageBytes: number,
+  ) {
     super(app);
+  }
+
+  override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
+    // ws reads the length from the frame header and refuses before buffering the payload.
+    return super.create(port, { ...options, maxPayload: this.maxMessageBytes }) as WebSocketServer;
+  }
+
+  /**
+   * A client's protocol error (an oversized message: ws sends 1009) is its own, not d1's. ws then reads and
+   * drops whatever the client still sends until the close handshake ends (up to 30 s); the client gets a
+   * moment to read the close frame, then its connection is cut.
+   */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('connection', (ws: WebSocket) =>
+      ws.on('error', (err) => {
+        this.wsLogger.debug(`client websocket closed: ${err.message}`);
+        const socket = (ws as unknown as { _socket?: Socket })._socket;
+        if (socket) cutOffAfterLinger(socket);
+        else ws.terminate();
+      }),
+    );
+    server.on('error', (err) => this.wsLogger.error(err));
+    return server;
   }
 
   protected override ensureHttpServerExists(

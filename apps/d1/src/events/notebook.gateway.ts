@@ -7,6 +7,7 @@ import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
 import { MetricsService } from '../server/metrics.service';
 import { FeedGateway } from './feed.gateway';
+import { checkCommand } from './notebook-commands';
 import { NotebookEvent, NotebookEvents } from './notebook-events';
 import { WsClient } from './ws-client';
 import { chooseProtocol, queryInt } from './ws-auth';
@@ -14,6 +15,7 @@ import { chooseProtocol, queryInt } from './ws-auth';
 /**
  * /notebooks/{uuid}/ws/notebook: every change of one notebook, in the same order for every client.
  * With `?since=V` a client first gets every message after V (or one notebook_snapshot), each with its version.
+ * Any token with read access may listen; commands (which reach the kernel) need write access.
  */
 @WebSocketGateway({ path: '/notebooks/:uuid/ws/notebook', handleProtocols: chooseProtocol })
 export class NotebookGateway extends FeedGateway<NotebookEvent> implements OnGatewayConnection {
@@ -47,9 +49,17 @@ export class NotebookGateway extends FeedGateway<NotebookEvent> implements OnGat
     if (since !== null) this.catchUp(client, uuid, since);
     for (const m of this.events.notebooks.greeting(uuid)) client.send(JSON.stringify(m));
     this.hub.subscribe(uuid, client);
-    socket.on('message', (data: WebSocket.RawData) =>
-      this.events.notebooks.command(uuid, client.id, data.toString()),
-    );
+    socket.on('message', (data: WebSocket.RawData) => this.command(uuid, client, data.toString()));
+  }
+
+  /**
+   * A client's command goes on to the notebook (and its kernel) only once it is known, allowed by the
+   * sender's token and well formed; otherwise the sender alone gets an `error` with its command_id.
+   */
+  private command(uuid: string, client: WsClient, raw: string): void {
+    const checked = checkCommand(raw, client.permission);
+    if (!checked.ok) this.events.emit(uuid, checked.reply, { onlyClient: client.id });
+    else this.events.notebooks.command(uuid, client.id, raw);
   }
 
   private catchUp(client: WsClient, uuid: string, since: number): void {

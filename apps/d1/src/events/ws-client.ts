@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
+import type { Permission } from '../auth/permission';
 import { TextFrame } from './ws-frame';
 
 /** Close codes d1 uses on its websockets. */
@@ -13,6 +14,8 @@ export const CLOSE_TRY_AGAIN = 1013;
  */
 export class WsClient {
   readonly id = randomUUID();
+  /** What the client's token allows, set when it is admitted; what it may send is decided from this. */
+  permission: Permission | null = null;
   private expiry: NodeJS.Timeout | null = null;
   private closing = false;
   private corked = false;

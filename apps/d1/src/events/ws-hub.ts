@@ -34,6 +34,7 @@ export class WsHub {
       client.close(CLOSE_POLICY, 'Inadequate permissions');
       return null;
     }
+    client.permission = principal.permission;
     client.expireAt(principal.exp);
     return client;
   }

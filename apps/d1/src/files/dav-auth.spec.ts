@@ -1,3 +1,4 @@
+import { tooManyRequests } from '../common/errors';
 import { authorize, parseBasicAuth, type DavAuthenticate } from './dav-auth';
 
 const basic = (user: string, password: string) =>
@@ -37,15 +38,26 @@ describe('authorize', () => {
     ['PROPPATCH', basic('ro', 'secret'), 403],
     ['MOVE', basic('rw', 'secret'), 200],
     ['DELETE', basic('rw', 'secret'), 200],
-  ])('%s with %s → %d', (method, header, status) => {
-    const decision = authorize(authenticate, header, method);
+  ])('%s with %s → %d', async (method, header, status) => {
+    const decision = await authorize(authenticate, header, method);
     expect(decision.ok ? 200 : decision.status).toBe(status);
   });
 
-  it('treats a throwing authenticator as a refusal', () => {
+  it('treats a throwing authenticator as a refusal', async () => {
     const throwing: DavAuthenticate = () => {
       throw new Error('bad token');
     };
-    expect(authorize(throwing, basic('x', 'y'), 'GET')).toEqual({ ok: false, status: 401 });
+    expect(await authorize(throwing, basic('x', 'y'), 'GET')).toEqual({ ok: false, status: 401 });
+  });
+
+  it('passes the client on and reports a throttled one as 429', async () => {
+    const clients: string[] = [];
+    const throttled: DavAuthenticate = (_u, _p, client) => {
+      clients.push(client);
+      throw tooManyRequests('Too many failed logins', 42);
+    };
+    const decision = await authorize(throttled, basic('x', 'y'), 'GET', '10.0.0.7');
+    expect(clients).toEqual(['10.0.0.7']);
+    expect(decision).toMatchObject({ ok: false, status: 429, error: { retryAfterSeconds: 42 } });
   });
 });

@@ -1,10 +1,20 @@
+import { D1Error } from '../common/errors';
+
 /** What a WebDAV principal may do; `null` from the authenticator means the credentials were refused. */
 export interface DavPermission {
   read: boolean;
   write: boolean;
 }
 
-export type DavAuthenticate = (username: string, password: string) => DavPermission | null;
+/**
+ * Decides what Basic credentials allow; `client` is the caller's address (failed attempts at the shared
+ * secret are throttled per client). May throw a 429 D1Error when that client is throttled.
+ */
+export type DavAuthenticate = (
+  username: string,
+  password: string,
+  client: string,
+) => DavPermission | null | Promise<DavPermission | null>;
 
 export interface BasicCredentials {
   username: string;
@@ -29,19 +39,25 @@ export function isReadMethod(method: string): boolean {
   return READ_METHODS.has(method.toUpperCase());
 }
 
-export type AuthDecision = { ok: true; permission: DavPermission } | { ok: false; status: 401 | 403 };
+export type AuthDecision =
+  | { ok: true; permission: DavPermission }
+  | { ok: false; status: 401 | 403 }
+  | { ok: false; status: 429; error: D1Error };
 
-export function authorize(
+/** Who may do what: 401 without valid credentials, 403 when they do not allow `method`, 429 when throttled. */
+export async function authorize(
   authenticate: DavAuthenticate,
   header: string | undefined,
   method: string,
-): AuthDecision {
+  client = 'unknown',
+): Promise<AuthDecision> {
   const credentials = parseBasicAuth(header);
   if (!credentials) return { ok: false, status: 401 };
   let permission: DavPermission | null;
   try {
-    permission = authenticate(credentials.username, credentials.password);
-  } catch {
+    permission = await authenticate(credentials.username, credentials.password, client);
+  } catch (err) {
+    if (err instanceof D1Error && err.status === 429) return { ok: false, status: 429, error: err };
     permission = null;
   }
   if (!permission || (!permission.read && !permission.write)) return { ok: false, status: 401 };

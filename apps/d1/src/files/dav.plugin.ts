@@ -4,9 +4,15 @@ import * as path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { v2 as webdav } from 'webdav-server';
+import { clientKey } from '../auth/login-throttle';
+import { D1Error } from '../common/errors';
+import { errorBody } from '../common/error-json';
+import { cutOffUnreadBody } from '../common/linger';
 import { parseDavPath, parseDestination, resolveInsideRoot, type Refusal } from './confine';
 import { ConfinedFileSystem } from './confined-file-system';
 import { authorize, type DavAuthenticate } from './dav-auth';
+import { isValidIfHeader } from './if-header';
+import { descriptorPathsAvailable } from './inside-root';
 
 export type DavChangeKind = 'modified' | 'deleted' | 'moved';
 
@@ -14,6 +20,8 @@ export interface DavPluginOptions {
   rootDir: string;
   prefix?: '/dav';
   authenticate: DavAuthenticate;
+  /** Largest PUT body, with or without a Content-Length (default 100 MiB). */
+  maxPutBytes?: number;
   onRequest?: (method: string) => void;
   /** Called once each request is answered; gets no headers, so credentials cannot leak into logs. */
   onResponse?: (method: string, url: string, status: number) => void;
@@ -26,6 +34,17 @@ const DAV_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', '
 const ROUTE_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', ...DAV_METHODS];
 /** webdav-server buffers every non-PUT body in memory, sized by Content-Length; XML requests are tiny. */
 const MAX_BUFFERED_BODY = 1024 * 1024;
+const DEFAULT_MAX_PUT = 100 * 1024 * 1024;
+/** Served files never run on d1's origin: an uploaded HTML page is a sandboxed document, nothing is sniffed. */
+const INERT_HEADERS = { 'Content-Security-Policy': 'sandbox', 'X-Content-Type-Options': 'nosniff' };
+const REASONS: Record<number, [string, string]> = {
+  400: ['BAD_REQUEST', 'Bad WebDAV request'],
+  401: ['UNAUTHORIZED', 'Could not validate credentials'],
+  403: ['FORBIDDEN', 'Inadequate permissions'],
+  413: ['PAYLOAD_TOO_LARGE', 'Request body is larger than the server accepts'],
+  // RFC 4918 §9.9.4: a Destination on another server is a 502.
+  502: ['BAD_GATEWAY', 'Destination is on another server'],
+};
 const CHANGE_KINDS: Record<string, DavChangeKind> = {
   PUT: 'modified',
   DELETE: 'deleted',
@@ -63,8 +82,30 @@ function sendStatus(res: ServerResponse, status: number, headers: Record<string,
   res.end();
 }
 
-function refuse(res: ServerResponse, refusal: Refusal): void {
-  sendStatus(res, refusal.status);
+/** Answers a refused request with d1's error JSON (a body still on its way is dropped: see handle). */
+function refuse(res: ServerResponse, err: D1Error, headers: Record<string, string> = {}): void {
+  if (res.writableEnded || res.headersSent) return;
+  const body = JSON.stringify(errorBody(err));
+  res.writeHead(err.status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
+  res.end(body);
+}
+
+function refusal(status: number, reason?: string): D1Error {
+  const [code, fallback] = REASONS[status] ?? ['FORBIDDEN', 'Refused'];
+  return new D1Error(status, code, reason ?? fallback, null);
+}
+
+function fromRefusal(r: Refusal): D1Error {
+  return refusal(r.status, r.reason);
+}
+
+/** Whether `inner` is `outer` or below it. */
+function within(outer: string[], inner: string[]): boolean {
+  return inner.length >= outer.length && outer.every((s, i) => inner[i] === s);
 }
 
 const davPluginImpl: FastifyPluginAsync<DavPluginOptions> = async (fastify, opts) => {
@@ -72,8 +113,11 @@ const davPluginImpl: FastifyPluginAsync<DavPluginOptions> = async (fastify, opts
   const routeBase = opts.prefix ? '' : '/dav';
   const prefix = fastify.prefix + routeBase;
   const rootReal = realpathSync(opts.rootDir);
+  const maxPutBytes = opts.maxPutBytes ?? DEFAULT_MAX_PUT;
+  if (!descriptorPathsAvailable())
+    throw new Error('WebDAV needs /proc/self/fd to keep files inside the root dir');
   const server = new webdav.WebDAVServer({
-    rootFileSystem: new ConfinedFileSystem(rootReal),
+    rootFileSystem: new ConfinedFileSystem(rootReal, maxPutBytes),
     httpAuthentication: trustAll,
     requireAuthentification: false,
     respondWithPaths: true,
@@ -116,6 +160,48 @@ const davPluginImpl: FastifyPluginAsync<DavPluginOptions> = async (fastify, opts
     });
   }
 
+  /** Who is asking and may they: a refusal to send, or null to go on. */
+  async function authenticate(
+    req: IncomingMessage,
+    method: string,
+  ): Promise<[D1Error, Record<string, string>] | null> {
+    const decision = await authorize(
+      opts.authenticate,
+      req.headers.authorization,
+      method,
+      clientKey(req.socket.remoteAddress),
+    );
+    if (decision.ok) return null;
+    if (decision.status === 429) {
+      return [decision.error, { 'Retry-After': String(decision.error.retryAfterSeconds ?? 60) }];
+    }
+    const challenge: Record<string, string> =
+      decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="d1", charset="UTF-8"' } : {};
+    return [refusal(decision.status), challenge];
+  }
+
+  /** Checks of the request itself (size, If header, paths); the refusal, or the target and destination. */
+  async function check(req: IncomingMessage, method: string) {
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > (method === 'PUT' ? maxPutBytes : MAX_BUFFERED_BODY)) return refusal(413);
+    const ifHeader = req.headers.if;
+    if (ifHeader !== undefined && !isValidIfHeader(String(ifHeader)))
+      return refusal(400, 'The If header is malformed (RFC 4918 §10.4)');
+    const target = parseDavPath(req.url ?? '/', prefix);
+    if (!target.ok) return fromRefusal(target);
+    if ((await resolveInsideRoot(rootReal, target.segments)) === null) return refusal(403);
+    if (target.segments.length === 0 && (method === 'DELETE' || method === 'MOVE'))
+      return refusal(403, 'The root collection cannot be deleted or moved');
+    const destination = await checkDestination(req, method);
+    if (destination === false) return refusal(403);
+    if (destination && !Array.isArray(destination)) return fromRefusal(destination);
+    if (destination && destination.length === 0)
+      return refusal(403, 'The root collection cannot be replaced');
+    if (destination && within(target.segments, destination))
+      return refusal(403, 'A collection cannot be copied or moved into itself');
+    return { target, destination };
+  }
+
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     reply.hijack();
     const req = request.raw;
@@ -124,25 +210,14 @@ const davPluginImpl: FastifyPluginAsync<DavPluginOptions> = async (fastify, opts
     opts.onRequest?.(method);
     const url = req.url ?? '/';
     res.once('finish', () => opts.onResponse?.(method, url, res.statusCode));
+    cutOffUnreadBody(req, res);
+    for (const [name, value] of Object.entries(INERT_HEADERS)) res.setHeader(name, value);
 
-    const decision = authorize(opts.authenticate, req.headers.authorization, method);
-    if (!decision.ok) {
-      const challenge: Record<string, string> =
-        decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="d1", charset="UTF-8"' } : {};
-      return sendStatus(res, decision.status, challenge);
-    }
-
-    if (method !== 'PUT' && Number(req.headers['content-length'] ?? 0) > MAX_BUFFERED_BODY) {
-      return sendStatus(res, 413);
-    }
-
-    const target = parseDavPath(req.url ?? '/', prefix);
-    if (!target.ok) return refuse(res, target);
-    if ((await resolveInsideRoot(rootReal, target.segments)) === null) return sendStatus(res, 403);
-
-    const destination = await checkDestination(req, method);
-    if (destination === false) return sendStatus(res, 403);
-    if (destination && !Array.isArray(destination)) return refuse(res, destination);
+    const denied = await authenticate(req, method);
+    if (denied) return refuse(res, ...denied);
+    const checked = await check(req, method);
+    if (checked instanceof D1Error) return refuse(res, checked);
+    const { target, destination } = checked;
     if (CHANGE_KINDS[method]) reportChange(res, method, target.segments, destination);
 
     req.url = target.encoded;

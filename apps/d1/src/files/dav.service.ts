@@ -32,7 +32,8 @@ export class DavService implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     void fastify.register(davPlugin, {
       rootDir: this.config.rootDir,
-      authenticate: (username, password) => this.auth.fromBasic(username, password),
+      authenticate: (username, password, client) => this.auth.fromBasic(username, password, client),
+      maxPutBytes: this.config.maxBodyBytes,
       onRequest: (method) => this.onRequest(method),
       onResponse: (method, url, status) => this.logger.verbose(`${method} ${url} ${status}`),
       onFileChanged: (path, kind, dest) => this.changes$.next({ path, kind, dest }),

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { promises as fsp } from 'node:fs';
 import { D1_CONFIG, D1Config } from '../app-config';
-import { notFound } from '../common/errors';
+import { D1Error, badRequest, kernelUnavailable, notFound } from '../common/errors';
 import { ExecutionService } from './execution.service';
 import { runHidden } from './hidden-execution';
 import { KernelRequests } from './kernel-requests';
-import { KernelVariable, VarOrder, varCode } from './kernel-snippets';
+import { KernelVariable, VarOrder, pythonIntrospection, varCode } from './kernel-snippets';
 import { NotebooksService } from './notebooks.service';
 import { confine } from './paths';
 
@@ -63,13 +63,40 @@ export class NotebookSession {
     }
     // d1: -1 is the default page size; 0 (or none) means no paging.
     const size = pageSize === -1 ? DEFAULT_PAGE_SIZE : pageSize;
-    await rt.prepare(kernel);
-    const out = await runHidden(kernel, varCode(name, page, size, order), 30_000);
-    const parsed = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
-      missing?: boolean;
-      var?: KernelVariable;
-    };
+    const code = varCode(name, page, size, order);
+    let out: string;
+    try {
+      await rt.prepare(kernel);
+      out = await runHidden(kernel, code, 30_000);
+    } catch (err) {
+      if (timedOut(err)) throw variableError(name, err as Error);
+      // The user may have deleted or shadowed the helper (`del ___d1`): install it again and retry once.
+      out = await runHidden(kernel, pythonIntrospection())
+        .then(() => runHidden(kernel, code, 30_000))
+        .catch((again: Error) => {
+          throw variableError(name, again);
+        });
+    }
+    const parsed = parseLastLine(out);
     if (parsed.missing || !parsed.var) throw notFound(`Variable ${name} not found`);
     return parsed.var;
+  }
+}
+
+function timedOut(err: unknown): boolean {
+  return /did not answer/.test((err as Error)?.message ?? '');
+}
+
+/** The kernel could not describe the variable: 503 when it did not answer, 400 with its error otherwise. */
+function variableError(name: string, err: Error): D1Error {
+  if (timedOut(err)) return kernelUnavailable(`The kernel did not answer: ${err.message}`);
+  return badRequest(`Variable ${name} could not be read: ${err.message}`);
+}
+
+function parseLastLine(out: string): { missing?: boolean; var?: KernelVariable } {
+  try {
+    return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { missing?: boolean; var?: KernelVariable };
+  } catch {
+    return {};
   }
 }

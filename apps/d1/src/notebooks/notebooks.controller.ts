@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Read, Write } from '../auth/access.decorator';
+import { Read, UploadBody, Write } from '../auth/access.decorator';
 import { GetOrPost } from '../common/get-or-post.decorator';
 import {
   CreateQuery,
@@ -36,6 +36,7 @@ export class NotebooksController {
 
   @Post('upload')
   @Write()
+  @UploadBody()
   @HttpCode(201)
   async upload(@D1Query(FileTargetQuery) q: FileTargetQuery, @Body() body: unknown) {
     return { path: await this.notebooks.upload(body, q) };
@@ -43,6 +44,7 @@ export class NotebooksController {
 
   @Post('upload_and_open')
   @Write()
+  @UploadBody()
   @HttpCode(201)
   async uploadAndOpen(@D1Query(UploadAndOpenQuery) q: UploadAndOpenQuery, @Body() body: unknown) {
     return { notebook: await this.notebooks.uploadAndOpen(body, q) };

@@ -17,6 +17,7 @@ import {
   IsString,
   IsUUID,
   MinLength,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
@@ -80,10 +81,26 @@ export class UuidPipe implements PipeTransform<string, string> {
   }
 }
 
+/**
+ * A notebook's file name, without a directory: `.ipynb` is added to it, so `.`, `..` or any name starting with
+ * a dot would make a hidden file (`..ipynb`, `.ipynb`), and a `/` would put it elsewhere.
+ */
+export function IsNotebookFileName(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isNotebookFileName',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && value.trim() !== '' && !value.startsWith('.') && !/[/\0]/.test(value),
+      defaultMessage: () => "must be a file name: not blank, no '/', not starting with '.'",
+    },
+  });
+}
+
 /** `?filename&directory`: where a notebook file goes. */
 export class FileTargetQuery {
   @IsString()
   @MinLength(1)
+  @IsNotebookFileName()
   filename!: string;
 
   @IsOptional()

@@ -29,7 +29,7 @@ export class EnvironmentService {
 
   /** The environment report, with every credential left out. */
   async info(): Promise<Record<string, unknown>> {
-    return {
+    return redactValues({
       os: this.os(),
       python: { ...((await this.pythonInfo()) ?? {}), packages: [] },
       node: { version: process.version },
@@ -43,7 +43,7 @@ export class EnvironmentService {
       config: redact(this.config as unknown as Record<string, unknown>, ['childEnv']),
       cores: os.cpus().length,
       version: d1Version(),
-    };
+    }) as Record<string, unknown>;
   }
 
   private os(): Record<string, unknown> {
@@ -70,6 +70,27 @@ export class EnvironmentService {
       });
     return this.python;
   }
+}
+
+/** `scheme://user:pass@host`: everything between `://` and the `@` is credentials (a password may hold `/`). */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s@]*@/gi;
+/** `password=…`, `token: …`, `?api_key=…` inside a value (DSNs, query strings, JDBC options). */
+const KEY_VALUE =
+  /(\b[\w.-]*(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|credential)s?\s*[=:]\s*)([^\s&;,'"]+)/gi;
+
+/** A string with the credentials it may carry (URL userinfo, password=… pairs) masked. */
+export function redactText(text: string): string {
+  return text.replace(URL_USERINFO, '$1***@').replace(KEY_VALUE, '$1***');
+}
+
+/** The report with credentials masked in every string value, however deep (env vars, argv, config). */
+function redactValues(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map(redactValues);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValues(v)]));
+  }
+  return value;
 }
 
 /** A copy without credential-like names (and without the listed fields). */
