@@ -10,6 +10,7 @@ import { FilesModule } from './files/files.module';
 import { KernelsModule } from './kernels/kernels.module';
 import { NotebooksModule } from './notebooks/notebooks.module';
 import { ServerModule } from './server/server.module';
+import { WebModule } from './web/web.module';
 
 @Global()
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         KernelsModule,
         NotebooksModule,
         FilesModule,
+        WebModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

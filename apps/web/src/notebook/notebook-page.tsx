@@ -1,0 +1,179 @@
+import {
+  type CellJson,
+  type CellType,
+  LiveNotebook,
+  type NotebookState,
+  cellUuid,
+  kernelActivity,
+} from '@d1/client';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { Session } from '../session';
+import { CellView } from './cell-view';
+import { NotebookCommands } from './commands';
+import { commandModeKey } from './keys';
+import { Toolbar } from './toolbar';
+
+/** One live notebook: it renders only what d1's websocket says, and acts through REST. */
+export function NotebookPage({ session, uuid }: { session: Session; uuid: string }) {
+  const live = useMemo(() => new LiveNotebook({ client: session.client, uuid }), [session, uuid]);
+  const [, setTick] = useState(0);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [editingMarkdown, setEditingMarkdown] = useState<ReadonlySet<string>>(new Set());
+  const [message, setMessage] = useState<string | null>(null);
+  const root = useRef<HTMLDivElement>(null);
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+
+  useEffect(() => {
+    // Messages can come by the hundred per second: draw at most once per frame.
+    let frame = 0;
+    const off = live.subscribe(() => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        setTick((t) => t + 1);
+      });
+    });
+    live.start().catch((err: Error) => setLoadError(err.message));
+    return () => {
+      off();
+      cancelAnimationFrame(frame);
+      live.close();
+    };
+  }, [live]);
+
+  const commands = useMemo(
+    () =>
+      new NotebookCommands({
+        client: session.client,
+        uuid,
+        state: () => live.state,
+        selected: () => selectedRef.current,
+        select: (id) => setSelected(id),
+        editMarkdown: (id, editing) =>
+          setEditingMarkdown((s) => {
+            const next = new Set(s);
+            if (editing) next.add(id);
+            else next.delete(id);
+            return next;
+          }),
+        focusCell: (id) => root.current?.querySelector<HTMLElement>(`[data-cell-id="${id}"]`)?.focus(),
+        report: setMessage,
+      }),
+    [session, uuid, live],
+  );
+
+  const state = live.state;
+  if (loadError)
+    return (
+      <main class="notebook">
+        <p class="error" role="alert">
+          {loadError}
+        </p>
+      </main>
+    );
+  if (!state)
+    return (
+      <main class="notebook">
+        <p class="muted">Opening…</p>
+      </main>
+    );
+  const name = String((state.metadata.jupyter_d1 as { name?: string } | undefined)?.name ?? 'Untitled');
+
+  return (
+    <main
+      class="notebook"
+      ref={root}
+      data-status={live.status}
+      data-version={state.version}
+      onKeyDown={(e) => session.canWrite && commandModeKey(e, commands)}
+    >
+      <div class="nb-header">
+        <h1 class="nb-name">{name}</h1>
+        <ConnectionBadge status={live.status} />
+        <span class={`kernel kernel-${kernelActivity(state)}`} title="kernel state">
+          {state.kernel?.kernel_name ?? 'kernel'}: {kernelActivity(state)}
+        </span>
+      </div>
+      {session.canWrite && <Toolbar commands={commands} />}
+      <Banners live={live} state={state} commands={commands} canWrite={session.canWrite} />
+      {message && (
+        <p class="error" role="alert">
+          {message}{' '}
+          <button type="button" class="link" onClick={() => setMessage(null)}>
+            Dismiss
+          </button>
+        </p>
+      )}
+      <div class="cells">
+        {state.cells.map((cell: CellJson) => {
+          const id = cellUuid(cell);
+          return (
+            <CellView
+              key={id}
+              cell={cell}
+              selected={id === selected}
+              canWrite={session.canWrite}
+              input={state.input?.cell_id === id ? state.input : null}
+              editing={editingMarkdown.has(id)}
+              actions={commands}
+            />
+          );
+        })}
+      </div>
+      {session.canWrite && (
+        <div class="add-cells">
+          {(['code', 'markdown', 'raw'] as CellType[]).map((t) => (
+            <button key={t} type="button" onClick={() => commands.addCell(t, 'end')}>
+              + {t}
+            </button>
+          ))}
+        </div>
+      )}
+    </main>
+  );
+}
+
+function ConnectionBadge({ status }: { status: LiveNotebook['status'] }) {
+  if (status === 'live') return <span class="badge live">live</span>;
+  return <span class={`badge ${status}`}>{status}</span>;
+}
+
+function Banners(props: {
+  live: LiveNotebook;
+  state: NotebookState;
+  commands: NotebookCommands;
+  canWrite: boolean;
+}) {
+  const { live, state, commands } = props;
+  return (
+    <>
+      {live.status === 'offline' && (
+        <p class="banner offline" role="status">
+          Offline: reconnecting to d1…
+        </p>
+      )}
+      {live.status === 'resyncing' && (
+        <p class="banner resyncing" role="status">
+          Reconnected: catching up with d1…
+        </p>
+      )}
+      {live.status === 'closed' && (
+        <p class="banner closed" role="alert">
+          This notebook is no longer followed: {live.closedBecause}. <a href="#/">Back to the files</a>
+        </p>
+      )}
+      {state.fileChanged && (
+        <p class="banner file-changed" role="alert">
+          The file {state.fileChanged} was changed outside this notebook.
+          {props.canWrite && (
+            <button type="button" onClick={() => commands.reload()}>
+              Reload from disk
+            </button>
+          )}
+        </p>
+      )}
+    </>
+  );
+}
