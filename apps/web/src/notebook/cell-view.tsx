@@ -134,7 +134,7 @@ function SourceEditor(props: CellProps) {
 
   const restore = (mine: string) => {
     setNotice(null);
-    void actions.sendSource(cell.id, mine);
+    editor.current?.restore(mine);
   };
   return (
     <div class="source">

@@ -23,7 +23,15 @@ export class NotebookCommands implements CellActions {
   /** A cell to put the cursor in as soon as its editor exists (a cell just added, say). */
   private focusWhenReady: string | null = null;
 
-  constructor(private readonly d: CommandsDeps) {}
+  constructor(private readonly d: CommandsDeps) {
+    // Cells and buttons receive these methods as plain callbacks.
+    const proto = NotebookCommands.prototype;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const fn: unknown = Object.getOwnPropertyDescriptor(proto, name)?.value;
+      if (typeof fn === 'function' && name !== 'constructor')
+        Object.defineProperty(this, name, { value: fn.bind(this) });
+    }
+  }
 
   private get cells(): CellJson[] {
     return this.d.state()?.cells ?? [];
@@ -73,7 +81,7 @@ export class NotebookCommands implements CellActions {
     if (!cell) return;
     if (cell.cell_type === 'code') void this.execute(id);
     else {
-      void this.act(() => this.editors.get(id)?.flush() ?? Promise.resolve());
+      void this.act(async () => this.editors.get(id)?.flush());
       if (cell.cell_type === 'markdown') this.d.editMarkdown(id, false);
     }
     if (then === 'insert') void this.addCell('code', 'below');
@@ -235,13 +243,10 @@ export class NotebookCommands implements CellActions {
   private async execute(id: string): Promise<void> {
     const { client, uuid } = this.d;
     const editor = this.editors.get(id);
-    const text = editor?.takeUnsent() ?? null;
     await this.act(async () => {
-      if (text === null) return client.execute(uuid, id);
-      return client.patchAndExecute(uuid, id, { source: text }).catch((err) => {
-        editor?.sendFailed(text);
-        throw err;
-      });
+      // The text typed in the cell goes with the run (patch + execute), after its earlier edits.
+      const sent = await editor?.flush((source) => client.patchAndExecute(uuid, id, { source }));
+      if (!sent) await client.execute(uuid, id);
     });
   }
 

@@ -20,7 +20,7 @@ export interface CellEditorOptions {
   language: EditorLanguage;
   readOnly: boolean;
   /** Sends a source to d1 (PATCH); rejects when d1 refused it. */
-  send: (source: string) => Promise<void>;
+  send: (source: string) => Promise<unknown>;
   /** Keys handled before the editor's own (run, leave, split). */
   keys: KeyBinding[];
   /** Something happened to the user's text that they should know about (e.g. replaced by another client). */
@@ -48,6 +48,7 @@ export class CellEditor {
   /** Sources sent to d1 whose echo has not come back yet. */
   private sent: string[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private chain: Promise<void> = Promise.resolve();
   private typedSinceFocus = false;
 
   constructor(
@@ -92,9 +93,8 @@ export class CellEditor {
     return this.view.state.doc.toString();
   }
 
-  /** The text if it differs from what d1 has or was sent; it then counts as sent (for patch+execute). */
-  takeUnsent(): string | null {
-    this.cancelTimer();
+  /** The text if it differs from what d1 has or was sent; it then counts as sent. */
+  private takeUnsent(): string | null {
     const text = this.text();
     const known = this.sent.length ? this.sent[this.sent.length - 1] : this.base;
     if (text === known) return null;
@@ -102,20 +102,30 @@ export class CellEditor {
     return text;
   }
 
-  /** A send that d1 refused: its text is no longer expected back. */
-  sendFailed(text: string): void {
-    const i = this.sent.indexOf(text);
-    if (i >= 0) this.sent.splice(i, 1);
-  }
-
-  /** Sends any unsent text now. */
-  async flush(): Promise<void> {
-    const text = this.takeUnsent();
-    if (text === null) return;
-    await this.opts.send(text).catch((err) => {
-      this.sendFailed(text);
-      throw err;
+  /**
+   * Sends the text if d1 does not have it yet, through `via` (default: a PATCH of the source), after any
+   * send of this cell still on its way: d1 then takes this cell's edits in the order they were made.
+   * Resolves to whether anything was sent.
+   */
+  flush(via: (source: string) => Promise<unknown> = this.opts.send): Promise<boolean> {
+    this.cancelTimer();
+    const run = this.chain.then(async () => {
+      const text = this.takeUnsent();
+      if (text === null) return false;
+      try {
+        await via(text);
+        return true;
+      } catch (err) {
+        const i = this.sent.indexOf(text);
+        if (i >= 0) this.sent.splice(i, 1);
+        throw err;
+      }
     });
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** The cell's source as d1 now has it. */
@@ -140,6 +150,12 @@ export class CellEditor {
     this.replaceWith(merged.text);
     if (!merged.clean) this.opts.notice({ kind: 'merged', mine });
     if (merged.text !== theirs) this.schedule(0);
+  }
+
+  /** Puts back text the user had (after a notice) as their own edit, sent like typing. */
+  restore(text: string): void {
+    this.view.dispatch({ changes: textChanges(this.text(), text) });
+    this.schedule(0);
   }
 
   setReadOnly(readOnly: boolean): void {

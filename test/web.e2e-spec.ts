@@ -1,0 +1,304 @@
+import type { Page } from 'playwright-core';
+import { D1Error } from '../libs/client/src';
+import { TestD1, startD1, waitFor } from './support/d1';
+import { TestBrowser, collectProblems, ensurePageBuilt, launchBrowser } from './support/browser';
+import { cellOf, focusEditorEnd, openNotebook, pageVersion, shownSource, showNotebook } from './support/page';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+describe('the page: live notebooks in a real browser', () => {
+  let d1: TestD1;
+  let browser: TestBrowser;
+  let token: string;
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    ensurePageBuilt();
+    d1 = await startD1();
+    browser = await launchBrowser();
+    token = await d1.token();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close();
+    await d1.request('DELETE', '/notebooks');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await d1?.close();
+  });
+
+  async function page(): Promise<Page> {
+    const p = await browser.newPage();
+    pages.push(p);
+    return p;
+  }
+
+  const cellSource = async (nb: { rest: any; uuid: string }, id: string): Promise<string> =>
+    (await nb.rest.getNotebook(nb.uuid)).notebook.cells.find((c: any) => c.id === id).source;
+
+  it('two pages and a REST client on one notebook see the same thing', async () => {
+    const nb = await openNotebook(d1, [
+      '',
+      {
+        cell_type: 'markdown',
+        source: '# A heading\n\nSome *emphasis* and <script>window.pwned = 1</script>',
+      },
+      'import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.show()',
+    ]);
+    const [first, mdCell, plotCell] = nb.cellIds;
+    const a = await page();
+    const b = await page();
+    const problems = [...collectProblems(a), ...collectProblems(b)];
+    await showNotebook(a, d1, token, nb.uuid);
+    await showNotebook(b, d1, token, nb.uuid);
+
+    // Page A types and runs print(6*7); page B shows the source and 42 without reloading.
+    await focusEditorEnd(a, first);
+    await a.keyboard.type('print(6*7)');
+    await a.keyboard.press('Shift+Enter');
+    await cellOf(b, first).locator('.out-stream pre', { hasText: '42' }).waitFor();
+    expect(await shownSource(b, first)).toBe('print(6*7)');
+    expect(await cellOf(b, first).locator('.count').textContent()).toBe('[1]:');
+    expect((await cellOf(a, first).locator('.outputs').innerText()).trimEnd()).toBe('42');
+    expect(await cellSource(nb, first)).toBe('print(6*7)');
+
+    // A REST patch reaches both pages.
+    await nb.rest.patchCell(nb.uuid, first, { source: 'print("patched over REST")' });
+    for (const p of [a, b])
+      await waitFor(async () => (await shownSource(p, first)) === 'print("patched over REST")', 'the patch');
+
+    // Markdown renders (sanitised: the script neither shows nor runs).
+    for (const p of [a, b]) {
+      const md = cellOf(p, mdCell).locator('.markdown.rendered');
+      expect(await md.locator('h1').textContent()).toBe('A heading');
+      expect(await md.locator('em').textContent()).toBe('emphasis');
+      expect(await md.locator('script').count()).toBe(0);
+      expect(await p.evaluate(() => (window as any).pwned)).toBeUndefined();
+    }
+
+    // A matplotlib figure shows as an image in both pages.
+    await nb.rest.execute(nb.uuid, plotCell);
+    for (const p of [a, b]) {
+      const img = cellOf(p, plotCell).locator('img.out-image');
+      await img.waitFor({ timeout: 60_000 });
+      expect(await img.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+      await waitFor(
+        () => img.evaluate((el) => (el as HTMLImageElement).naturalWidth > 100),
+        'the figure to load',
+      );
+    }
+    await browser.screenshot(a, 'two-pages-a');
+    await browser.screenshot(b, 'two-pages-b');
+    expect(problems).toEqual([]);
+  });
+
+  it('input() asked in one page is answered from the other', async () => {
+    const nb = await openNotebook(d1, ['name = input("Name? ")\nprint("hi", name)']);
+    const [cell] = nb.cellIds;
+    const a = await page();
+    const b = await page();
+    await showNotebook(a, d1, token, nb.uuid);
+    await showNotebook(b, d1, token, nb.uuid);
+    await cellOf(a, cell).locator('.prompt').click();
+    await a.keyboard.press('Shift+Enter');
+    const field = cellOf(b, cell).locator('.input-request input');
+    await field.waitFor();
+    expect(await cellOf(b, cell).locator('.input-prompt').textContent()).toBe('Name? ');
+    await cellOf(a, cell).locator('.input-request').waitFor();
+    await field.fill('Ada');
+    await field.press('Enter');
+    for (const p of [a, b]) {
+      await cellOf(p, cell).locator('.out-stream pre', { hasText: 'hi Ada' }).waitFor();
+      await cellOf(p, cell).locator('.input-request').waitFor({ state: 'detached' });
+    }
+    expect((await cellOf(a, cell).locator('.outputs').innerText()).trimEnd()).toBe('Name? Ada\nhi Ada');
+  });
+
+  it('a read-only page shows the notebook live, with no editing control and no call that d1 refuses', async () => {
+    const nb = await openNotebook(d1, [
+      'print("from the writer")',
+      { cell_type: 'markdown', source: '*note*' },
+    ]);
+    const readOnly = await d1.token({ read_access: true, write_access: false });
+    const viewer = await page();
+    const refused: string[] = [];
+    viewer.on('response', (r) => {
+      if (r.status() >= 400) refused.push(`${r.request().method()} ${r.url()} ${r.status()}`);
+    });
+    viewer.on('websocket', (ws) => ws.on('close', () => undefined));
+    await showNotebook(viewer, d1, readOnly, nb.uuid);
+    expect(await viewer.locator('.badge.readonly').textContent()).toBe('read-only');
+    await nb.rest.execute(nb.uuid, nb.cellIds[0]);
+    await cellOf(viewer, nb.cellIds[0]).locator('.out-stream pre', { hasText: 'from the writer' }).waitFor();
+    // No toolbar, no add buttons, no cancel, no editable editor; double-clicking markdown does not edit it.
+    expect(await viewer.locator('.toolbar, .add-cells, button.cancel').count()).toBe(0);
+    expect(await viewer.locator('.cm-content[contenteditable="true"]').count()).toBe(0);
+    await cellOf(viewer, nb.cellIds[1]).locator('.markdown.rendered').dblclick();
+    expect(await cellOf(viewer, nb.cellIds[1]).locator('.cm-editor').count()).toBe(0);
+    // Keys that would edit or run do nothing.
+    await cellOf(viewer, nb.cellIds[0]).locator('.prompt').click();
+    for (const key of ['Shift+Enter', 'a', 'b', 'd', 'd', 'z']) await viewer.keyboard.press(key);
+    await cellOf(viewer, nb.cellIds[0]).locator('.cm-content').click();
+    await viewer.keyboard.type('typed');
+    expect(await shownSource(viewer, nb.cellIds[0])).toBe('print("from the writer")');
+    const served = await nb.rest.getNotebook(nb.uuid);
+    expect(served.notebook.cells.map((c: any) => c.source)).toEqual(['print("from the writer")', '*note*']);
+    // The home page lists the notebook and the files, without open or create.
+    await viewer.goto(`${d1.baseUrl}/#/`);
+    await viewer.locator('.nb-link').first().waitFor();
+    expect(await viewer.locator('form.inline-form, .files button').count()).toBe(0);
+    await browser.screenshot(viewer, 'read-only');
+    expect(refused).toEqual([]);
+  });
+
+  it("a read-only token can change nothing through the page's API", async () => {
+    const nb = await openNotebook(d1, ['x = 1']);
+    const readOnly = await d1.token({ read_access: true, write_access: false });
+    const viewer = await page();
+    await showNotebook(viewer, d1, readOnly, nb.uuid);
+    const before = await nb.rest.getNotebook(nb.uuid);
+    // What a viewer could try from the browser's console, with the token the page holds.
+    const statuses = await viewer.evaluate(
+      async ({ uuid, cell }) => {
+        const token = sessionStorage.getItem('d1.token');
+        const call = async (method: string, path: string, body?: unknown) =>
+          (
+            await fetch(path, {
+              method,
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+              body: body === undefined ? undefined : JSON.stringify(body),
+            })
+          ).status;
+        return {
+          patch: await call('PATCH', `notebooks/${uuid}/cells/${cell}`, { source: 'import os' }),
+          execute: await call('POST', `notebooks/${uuid}/cells/${cell}/execute`),
+          add: await call('POST', `notebooks/${uuid}/cells`, { source: 'x' }),
+          scratch: await call('POST', `notebooks/${uuid}/scratch_execute`, { code: '1' }),
+          complete: await call('POST', `notebooks/${uuid}/complete`, { code: 'x.' }),
+          input: await call('POST', `notebooks/${uuid}/input`, { value: 'x' }),
+          close: await call('DELETE', `notebooks/${uuid}`),
+          mint: await call('POST', 'login/token', { read_access: true, write_access: true }),
+          davPut: (
+            await fetch('dav/evil.py', {
+              method: 'PUT',
+              headers: { authorization: `Basic ${btoa(`:${token}`)}` },
+              body: 'print(1)',
+            })
+          ).status,
+        };
+      },
+      { uuid: nb.uuid, cell: nb.cellIds[0] },
+    );
+    expect(statuses).toEqual({
+      patch: 403,
+      execute: 403,
+      add: 403,
+      scratch: 403,
+      complete: 403,
+      input: 403,
+      close: 403,
+      mint: 403,
+      davPut: 403,
+    });
+    // The same through the client library.
+    const client = new (nb.rest.constructor as any)({ baseUrl: d1.baseUrl, token: readOnly });
+    await expect(client.patchCell(nb.uuid, nb.cellIds[0], { source: 'y' })).rejects.toMatchObject({
+      status: 403,
+    });
+    await expect(client.execute(nb.uuid, nb.cellIds[0])).rejects.toBeInstanceOf(D1Error);
+    expect(await nb.rest.getNotebook(nb.uuid)).toEqual(before);
+  });
+
+  it("a page whose websocket is cut shows it is offline, then resyncs to d1's state", async () => {
+    const nb = await openNotebook(d1, ['print("one")', 'print("two")']);
+    const p = await page();
+    const urls: string[] = [];
+    let cut = false;
+    let current: { close(): Promise<void> } | null = null;
+    await p.routeWebSocket(/\/ws\/notebook/, (ws) => {
+      urls.push(ws.url());
+      if (cut) return void ws.close({ code: 4000, reason: 'network down' });
+      const server = ws.connectToServer();
+      current = {
+        close: async () => {
+          await ws.close({ code: 4000, reason: 'network down' });
+          await server.close();
+        },
+      };
+    });
+    await showNotebook(p, d1, token, nb.uuid);
+    const atCut = (await nb.rest.getNotebook(nb.uuid)).version;
+    await waitFor(async () => (await pageVersion(p)) === atCut, 'the page to be current');
+    cut = true;
+    await current!.close();
+    await p.locator('.badge.offline').waitFor();
+    await p.locator('.banner.offline').waitFor();
+    // d1 goes on while the page is away.
+    await nb.rest.patchCell(nb.uuid, nb.cellIds[1], { source: 'print("changed while away")' });
+    await nb.rest.execute(nb.uuid, nb.cellIds[0]);
+    await nb.rest.execute(nb.uuid, nb.cellIds[1]);
+    await waitFor(
+      async () => {
+        const cells = (await nb.rest.getNotebook(nb.uuid)).notebook.cells;
+        return cells.every(
+          (c: any) => c.metadata.jupyter_d1.execution_state === 'idle' && c.outputs.length > 0,
+        );
+      },
+      'both cells to run',
+      20_000,
+    );
+    expect(await p.locator('.out-stream').count()).toBe(0);
+    await browser.screenshot(p, 'offline');
+    cut = false;
+    await p.locator('.notebook[data-status="live"]').waitFor({ timeout: 20_000 });
+    const served = await nb.rest.getNotebook(nb.uuid);
+    await waitFor(async () => (await pageVersion(p)) === served.version, "the page to reach d1's version");
+    expect(await shownSource(p, nb.cellIds[1])).toBe('print("changed while away")');
+    expect((await cellOf(p, nb.cellIds[0]).locator('.outputs').innerText()).trimEnd()).toBe('one');
+    expect((await cellOf(p, nb.cellIds[1]).locator('.outputs').innerText()).trimEnd()).toBe(
+      'changed while away',
+    );
+    // Every reconnect asked for what came after the version the page had.
+    expect(urls.length).toBeGreaterThan(1);
+    for (const u of urls.slice(1)) expect(new URL(u).searchParams.get('since')).toBe(String(atCut));
+  });
+
+  it('an edit from elsewhere while a cell is being typed in merges, and never drops the typed text', async () => {
+    const nb = await openNotebook(d1, ['x = 1\n']);
+    const [cell] = nb.cellIds;
+    const p = await page();
+    await showNotebook(p, d1, token, nb.uuid);
+    // The page's edit is held on its way to d1 (a slow network) while a REST client patches the same cell.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let holding = false;
+    await p.route(/\/cells\/[^/]+$/, async (route) => {
+      if (route.request().method() === 'PATCH') {
+        holding = true;
+        await held;
+      }
+      await route.continue();
+    });
+    await focusEditorEnd(p, cell);
+    await p.keyboard.type('y = 2');
+    await waitFor(() => holding, "the page's edit on its way");
+    await nb.rest.patchCell(nb.uuid, cell, { source: '# from REST\nx = 1\n' });
+    release();
+    const merged = '# from REST\nx = 1\ny = 2';
+    await waitFor(async () => (await cellSource(nb, cell)) === merged, 'both edits on d1', 15_000);
+    expect(await shownSource(p, cell)).toBe(merged);
+    await p.unroute(/\/cells\/[^/]+$/);
+
+    // An edit that d1 had already taken is replaced by a later one from elsewhere, but not silently.
+    await p.keyboard.type(' # mine');
+    await waitFor(async () => (await cellSource(nb, cell)).endsWith('# mine'), 'the typed text on d1');
+    await nb.rest.patchCell(nb.uuid, cell, { source: 'z = 3' });
+    await cellOf(p, cell).locator('.notice', { hasText: 'replaced this cell' }).waitFor();
+    await cellOf(p, cell).locator('.notice button', { hasText: 'Restore my text' }).click();
+    await waitFor(async () => (await cellSource(nb, cell)) === `${merged} # mine`, 'my text restored on d1');
+    await waitFor(
+      async () => (await shownSource(p, cell)) === `${merged} # mine`,
+      'my text restored in the page',
+    );
+  });
+});
