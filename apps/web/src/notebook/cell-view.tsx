@@ -19,6 +19,8 @@ export interface CellActions {
   cancel(id: string): void;
   split(id: string, at: number): void;
   editMarkdown(id: string, editing: boolean): void;
+  /** The cell's source in the newest state (ahead of what was last drawn). */
+  sourceOf(id: string): string | undefined;
 }
 
 export interface CellProps {
@@ -109,7 +111,8 @@ function SourceEditor(props: CellProps) {
     const el = host.current;
     if (!mounted || !el) return;
     const ed = new CellEditor(el, {
-      source: cell.source,
+      // The newest source, not this render's: later changes reach the editor as messages arrive.
+      source: actions.sourceOf(cell.id) ?? cell.source,
       language: cell.cell_type === 'code' ? 'python' : 'text',
       readOnly: !canWrite,
       send: (source) => actions.sendSource(cell.id, source),
@@ -127,10 +130,6 @@ function SourceEditor(props: CellProps) {
     };
     // The editor lives as long as the cell (and its type); its source follows in the effect below.
   }, [mounted, cell.cell_type]);
-
-  useEffect(() => {
-    editor.current?.serverSource(cell.source);
-  }, [cell.source]);
 
   const restore = (mine: string) => {
     setNotice(null);

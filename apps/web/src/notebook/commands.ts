@@ -1,4 +1,12 @@
-import { type CellJson, type CellType, type D1Client, type NotebookState, cellUuid } from '@d1/client';
+import {
+  type CellJson,
+  type CellType,
+  type D1Client,
+  type Msg,
+  type NotebookState,
+  cellUuid,
+  typeOf,
+} from '@d1/client';
 import type { CellActions } from './cell-view';
 import type { CellEditor } from './editor';
 
@@ -50,7 +58,28 @@ export class NotebookCommands implements CellActions {
     }
   }
 
+  /**
+   * Hands every source change to the cell's editor as each message arrives, in order: drawing happens once
+   * per frame, and an editor that saw only the last state of a burst could not merge an edit it never saw.
+   */
+  sourcesChanged(msg: Msg): void {
+    if (this.editors.size === 0) return;
+    const type = typeOf(msg);
+    if (type === 'cell_update' && msg.cell_update.length === 1) {
+      const cell = msg.cell_update[0] as CellJson;
+      this.editors.get(cellUuid(cell))?.serverSource(cell.source);
+      return;
+    }
+    if (!['cell_update', 'cell_add', 'cell_delete', 'kernel_restarted', 'notebook_snapshot'].includes(type))
+      return;
+    for (const cell of this.cells) this.editors.get(cellUuid(cell))?.serverSource(cell.source);
+  }
+
   // --- CellActions
+
+  sourceOf(id: string): string | undefined {
+    return this.cells[this.indexOf(id)]?.source;
+  }
 
   select(id: string): void {
     if (this.d.selected() !== id) this.d.select(id);

@@ -136,6 +136,7 @@ export class CellEditor {
       this.base = theirs;
       return;
     }
+    if (theirs === this.base) return;
     const base = this.base;
     const mine = this.text();
     this.base = theirs;

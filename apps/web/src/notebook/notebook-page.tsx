@@ -35,9 +35,11 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
         setTick((t) => t + 1);
       });
     });
+    const offMessages = live.onMessage((msg) => commandsRef.current?.sourcesChanged(msg));
     live.start().catch((err: Error) => setLoadError(err.message));
     return () => {
       off();
+      offMessages();
       cancelAnimationFrame(frame);
       live.close();
     };
@@ -63,6 +65,8 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
       }),
     [session, uuid, live],
   );
+  const commandsRef = useRef<NotebookCommands | null>(null);
+  commandsRef.current = commands;
 
   const state = live.state;
   if (loadError)
