@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { D1Error } from '../libs/client/src';
 import { TestD1, startD1, waitFor } from './support/d1';
@@ -90,6 +92,150 @@ describe('the page: live notebooks in a real browser', () => {
     await browser.screenshot(a, 'two-pages-a');
     await browser.screenshot(b, 'two-pages-b');
     expect(problems).toEqual([]);
+  });
+
+  it("the toolbar and Jupyter's keys drive d1: add, type, move, merge, split, delete, undo, run all, cancel, interrupt, save as, rename", async () => {
+    const nb = await openNotebook(d1, ['a = 1', 'b = 2']);
+    const [c0, c1] = nb.cellIds;
+    const p = await page();
+    const problems = collectProblems(p);
+    await showNotebook(p, d1, token, nb.uuid);
+    const served = async () => (await nb.rest.getNotebook(nb.uuid)).notebook.cells as any[];
+    const sources = async () => (await served()).map((c) => c.source);
+    const until = (want: string[], what: string) =>
+      waitFor(async () => JSON.stringify(await sources()) === JSON.stringify(want), what);
+
+    // Command mode: select c1, B inserts below, type in it.
+    await cellOf(p, c1).locator('.prompt').click();
+    await p.keyboard.press('b');
+    await until(['a = 1', 'b = 2', ''], 'a cell inserted below');
+    // The cursor goes into the new cell.
+    await p.locator('.cell:nth-child(3) .cm-editor.cm-focused').waitFor();
+    await p.keyboard.type('c = 3');
+    await until(['a = 1', 'b = 2', 'c = 3'], 'the typed source');
+    // Move c0 down, then merge it with the cell below, split it back, delete, undo.
+    await cellOf(p, c0).locator('.prompt').click();
+    await p.getByRole('button', { name: 'Move the selected cell down' }).click();
+    await until(['b = 2', 'a = 1', 'c = 3'], 'the move');
+    await p.getByRole('button', { name: 'Merge with the cell below (Shift-M)' }).click();
+    await until(['b = 2', 'a = 1\nc = 3'], 'the merge');
+    await cellOf(p, c0).locator('.cm-content').click();
+    await p.keyboard.press('Control+Home');
+    await p.keyboard.press('End');
+    await p.keyboard.press('Control+Shift+Minus');
+    await until(['b = 2', 'a = 1', '\nc = 3'], 'the split');
+    await p.keyboard.press('Escape');
+    await cellOf(p, c1).locator('.prompt').click();
+    await p.keyboard.press('d');
+    await p.keyboard.press('d');
+    await until(['a = 1', '\nc = 3'], 'the delete');
+    await p.keyboard.press('z');
+    await until(['b = 2', 'a = 1', '\nc = 3'], 'the undo');
+    // M makes a markdown cell, Y a code cell again.
+    await cellOf(p, c1).locator('.prompt').click();
+    await p.keyboard.press('m');
+    await waitFor(async () => (await served())[0].cell_type === 'markdown', 'markdown');
+    await p.keyboard.press('y');
+    await waitFor(async () => (await served())[0].cell_type === 'code', 'code again');
+
+    // Run all; then a long cell, a queued one cancelled, and an interrupt.
+    await p.getByRole('button', { name: 'Run all cells', exact: true }).click();
+    await waitFor(async () => (await served()).every((c) => c.execution_count !== null), 'every cell run');
+    expect(await cellOf(p, c0).locator('.count').textContent()).toMatch(/^\[\d+\]:$/);
+    await nb.rest.patchCell(nb.uuid, c1, { source: 'import time; time.sleep(30)' });
+    await nb.rest.execute(nb.uuid, c1);
+    await nb.rest.execute(nb.uuid, c0);
+    await cellOf(p, c0).locator('.state-pending').waitFor();
+    await cellOf(p, c1).locator('.state-busy').waitFor();
+    expect(await p.locator('.kernel').textContent()).toContain('busy');
+    await cellOf(p, c0).getByRole('button', { name: 'cancel' }).click();
+    await cellOf(p, c0).locator('.state-pending').waitFor({ state: 'detached' });
+    await p.getByRole('button', { name: 'Interrupt the kernel (I, I)' }).click();
+    await cellOf(p, c1).locator('.out-error', { hasText: 'KeyboardInterrupt' }).waitFor();
+    await waitFor(
+      async () => (await served()).every((c) => c.metadata.jupyter_d1.execution_state === 'idle'),
+      'idle',
+    );
+
+    // Save as keeps the notebook on the new file; rename moves it. A directory that is missing is d1's 404.
+    await p.getByRole('button', { name: 'Save as a new file' }).click();
+    await p.getByLabel('Save as path').fill('copies/saved.ipynb');
+    await p.getByRole('button', { name: 'Save as', exact: true }).click();
+    await p.getByRole('alert').filter({ hasText: 'Directory does not exist' }).waitFor();
+    await p.getByRole('button', { name: 'Cancel' }).click();
+    mkdirSync(join(d1.rootDir, 'copies'));
+    await p.getByRole('button', { name: 'Save as a new file' }).click();
+    await p.getByLabel('Save as path').fill('copies/saved.ipynb');
+    await p.getByRole('button', { name: 'Save as', exact: true }).click();
+    await p.locator('.nb-name', { hasText: 'saved' }).waitFor();
+    await p.getByRole('button', { name: 'Rename the notebook file' }).click();
+    await p.getByLabel('New name').fill('copies/renamed.ipynb');
+    await p.getByRole('button', { name: 'Rename', exact: true }).click();
+    await p.locator('.nb-name', { hasText: 'renamed' }).waitFor();
+    const meta = (await nb.rest.getNotebook(nb.uuid)).notebook.metadata.jupyter_d1 as any;
+    expect(meta.path).toBe(`${d1.rootDir}/copies/renamed.ipynb`);
+    expect([existsSync(join(d1.rootDir, 'copies/saved.ipynb')), existsSync(meta.path)]).toEqual([
+      false,
+      true,
+    ]);
+    expect(problems).toEqual([
+      'console: Failed to load resource: the server responded with a status of 404 (Not Found)',
+    ]);
+  });
+
+  it('hostile markdown and outputs run no script in the page', async () => {
+    const nb = await openNotebook(d1, [
+      {
+        cell_type: 'markdown',
+        source:
+          '[click](javascript:window.pwned=1) <img src=x onerror="window.pwned=2"> <iframe src="javascript:1"></iframe>',
+      },
+      {
+        source: 'shown',
+        outputs: [
+          {
+            output_type: 'display_data',
+            metadata: {},
+            data: {
+              'text/html': '<img src=x onerror="window.pwned=3"><script>window.pwned=4</script><b>bold</b>',
+            },
+          },
+          {
+            output_type: 'display_data',
+            metadata: {},
+            data: {
+              'image/svg+xml':
+                '<svg xmlns="http://www.w3.org/2000/svg" onload="window.pwned=5"><script>window.pwned=6</script><circle r="5"/></svg>',
+            },
+          },
+          {
+            output_type: 'display_data',
+            metadata: {},
+            data: { 'application/javascript': 'window.pwned=7', 'text/plain': 'a JavaScript output' },
+          },
+          { output_type: 'stream', name: 'stdout', text: '<script>window.pwned=8</script>\n' },
+          {
+            output_type: 'error',
+            ename: 'E',
+            evalue: '<img src=x onerror="window.pwned=9">',
+            traceback: ['<img src=x onerror="window.pwned=9">'],
+          },
+        ],
+      },
+    ]);
+    const p = await page();
+    await showNotebook(p, d1, token, nb.uuid);
+    const out = cellOf(p, nb.cellIds[1]);
+    await out.locator('.out-html b', { hasText: 'bold' }).waitFor();
+    await p.locator('.markdown a', { hasText: 'click' }).click();
+    expect(await p.evaluate(() => (window as any).pwned)).toBeUndefined();
+    expect(await p.locator('.cells script, .cells iframe, .cells [onerror], .cells [onload]').count()).toBe(
+      0,
+    );
+    expect(await p.locator('.markdown a').getAttribute('href')).toBeNull();
+    expect(await out.locator('.out-plain').textContent()).toBe('a JavaScript output');
+    expect(await out.locator('.out-stream pre').textContent()).toBe('<script>window.pwned=8</script>\n');
+    expect(await out.locator('img.out-image').getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
   });
 
   it('input() asked in one page is answered from the other', async () => {
