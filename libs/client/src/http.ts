@@ -195,6 +195,7 @@ export class D1Client {
     ).cell;
   }
 
+  /** Deletes a cell. */
   async deleteCell(uuid: string, cell: string): Promise<void> {
     await this.request('DELETE', `notebooks/${uuid}/cells/${cell}`);
   }
@@ -214,18 +215,22 @@ export class D1Client {
     await this.request('POST', `notebooks/${uuid}/cells/${cell}/split`, { query: { split_location: at } });
   }
 
+  /** Clears a cell's outputs and count. */
   async clearCell(uuid: string, cell: string): Promise<void> {
     await this.request('POST', `notebooks/${uuid}/cells/${cell}/clear`);
   }
 
+  /** Clears every cell's outputs. */
   async clearAll(uuid: string): Promise<void> {
     await this.request('POST', `notebooks/${uuid}/clear_all`);
   }
 
+  /** Undoes the last cell change (d1 keeps the history). */
   async undo(uuid: string): Promise<void> {
     await this.request('POST', `notebooks/${uuid}/undo`);
   }
 
+  /** Redoes the last undone cell change. */
   async redo(uuid: string): Promise<void> {
     await this.request('POST', `notebooks/${uuid}/redo`);
   }
@@ -262,6 +267,7 @@ export class D1Client {
     await this.request('POST', `notebooks/${uuid}/cells/${cell}/cancel`);
   }
 
+  /** Interrupts the running cell and empties the queue. */
   async interrupt(uuid: string): Promise<void> {
     await this.request('POST', `notebooks/${uuid}/interrupt_kernel`);
   }

@@ -22,6 +22,7 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
   const [editingMarkdown, setEditingMarkdown] = useState<ReadonlySet<string>>(new Set());
   const [message, setMessage] = useState<string | null>(null);
   const root = useRef<HTMLDivElement>(null);
+  const shown = useProgressiveCount(live.state?.cells.length ?? 0);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
 
@@ -97,7 +98,7 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
         <h1 class="nb-name">{name}</h1>
         <ConnectionBadge status={live.status} />
         <span class={`kernel kernel-${kernelActivity(state)}`} title="kernel state">
-          {state.kernel?.kernel_name ?? 'kernel'}: {kernelActivity(state)}
+          {kernelName(state)}: {kernelActivity(state)}
         </span>
       </div>
       {session.canWrite && <Toolbar commands={commands} />}
@@ -111,7 +112,7 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
         </p>
       )}
       <div class="cells">
-        {state.cells.map((cell: CellJson) => {
+        {state.cells.slice(0, shown).map((cell: CellJson) => {
           const id = cellUuid(cell);
           return (
             <CellView
@@ -137,6 +138,25 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
       )}
     </main>
   );
+}
+
+/** Cells drawn at first, and added per frame after it: a long notebook shows at once and never blocks. */
+const FIRST_CELLS = 50;
+const CELLS_PER_FRAME = 100;
+
+function useProgressiveCount(total: number): number {
+  const [shown, setShown] = useState(FIRST_CELLS);
+  useEffect(() => {
+    if (shown >= total) return;
+    const frame = requestAnimationFrame(() => setShown((n) => n + CELLS_PER_FRAME));
+    return () => cancelAnimationFrame(frame);
+  }, [shown, total]);
+  return shown;
+}
+
+function kernelName(state: NotebookState): string {
+  const spec = state.metadata.kernelspec as { display_name?: string } | undefined;
+  return state.kernel?.kernel_name ?? spec?.display_name ?? 'kernel';
 }
 
 function ConnectionBadge({ status }: { status: LiveNotebook['status'] }) {
