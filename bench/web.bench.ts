@@ -74,6 +74,12 @@ async function clickToOutput(browser: BrowserContext, client: D1Client, url: (u:
     const t0 = now();
     await client.execute(uuid, cell);
     const wsOne = (await idle) - t0;
+    // The page has drawn that run too before the next click.
+    const { json } = await client.call('GET', `/notebooks/${uuid}`);
+    await page.waitForFunction(
+      (v) => Number(document.querySelector('.notebook')?.getAttribute('data-version')) >= v,
+      json.version,
+    );
     if (i >= WARMUP) {
       pageMs.push(ms);
       wsMs.push(wsOne);
@@ -91,27 +97,27 @@ async function clickToOutput(browser: BrowserContext, client: D1Client, url: (u:
   };
 }
 
-/** Runs in the page: clicks Run and resolves with the ms until the cell shows a new count and `2`. */
+/** Runs in the page: clicks Run and resolves with the ms until the cell, having run, is drawn idle with `2`. */
 function timeRunClick(cellId: string): Promise<number> {
   const cell = document.querySelector(`[data-cell-id="${cellId}"]`) as HTMLElement;
-  const countOf = () => cell.querySelector('.count')?.textContent ?? '';
-  const before = countOf();
   const run = Array.from(document.querySelectorAll<HTMLButtonElement>('.toolbar button')).find((b) =>
     b.title.startsWith('Run the selected cell'),
   ) as HTMLButtonElement;
   return new Promise((resolve) => {
+    let started = false;
     const t0 = performance.now();
     const check = () => {
-      const count = countOf();
+      const state = cell.getAttribute('data-state');
+      if (state !== 'idle') started = true;
       const out = cell.querySelector('.outputs')?.textContent?.trim();
-      if (count !== before && count !== '[*]:' && out === '2') {
+      if (started && state === 'idle' && out === '2') {
         observer.disconnect();
         // The frame that shows it.
         requestAnimationFrame(() => resolve(performance.now() - t0));
       }
     };
     const observer = new MutationObserver(check);
-    observer.observe(cell, { subtree: true, childList: true, characterData: true });
+    observer.observe(cell, { subtree: true, childList: true, characterData: true, attributes: true });
     run.click();
   });
 }

@@ -183,6 +183,44 @@ describe('the page: live notebooks in a real browser', () => {
     ]);
   });
 
+  it('shows outputs as Jupyter does: ANSI colours, JSON, a long stream by its tail, the truncation marker', async () => {
+    const lines = Array.from({ length: 5003 }, (_, i) => `line ${i}\n`).join('');
+    const nb = await openNotebook(d1, [
+      {
+        source: 'shown',
+        execution_count: 3,
+        outputs: [
+          { output_type: 'stream', name: 'stdout', text: '\u001b[31mred\u001b[0m plain\n' },
+          {
+            output_type: 'execute_result',
+            execution_count: 3,
+            metadata: {},
+            data: { 'application/json': { a: [1, 2] } },
+          },
+          { output_type: 'stream', name: 'stderr', text: lines },
+          {
+            output_type: 'stream',
+            name: 'stderr',
+            text: '\n[d1: output truncated: this cell exceeded the 2 MiB output limit]\n',
+          },
+        ],
+      },
+    ]);
+    const p = await page();
+    await showNotebook(p, d1, token, nb.uuid);
+    const cell = cellOf(p, nb.cellIds[0]);
+    const red = cell.locator('.out-stdout pre span.ansi-red-fg');
+    expect(await red.textContent()).toBe('red');
+    expect(await red.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(231, 92, 88)');
+    expect(JSON.parse((await cell.locator('.out-json').textContent()) ?? '')).toEqual({ a: [1, 2] });
+    expect(await cell.locator('.out-hidden-lines').textContent()).toBe('… 3 earlier lines not shown');
+    const tail = (await cell.locator('.out-stderr pre').first().textContent()) ?? '';
+    expect([tail.split('\n')[0], tail.split('\n').length]).toEqual(['line 3', 5001]);
+    expect(await cell.locator('.out-truncated').textContent()).toBe(
+      '[d1: output truncated: this cell exceeded the 2 MiB output limit]',
+    );
+  });
+
   it('hostile markdown and outputs run no script in the page', async () => {
     const nb = await openNotebook(d1, [
       {
@@ -286,6 +324,7 @@ describe('the page: live notebooks in a real browser', () => {
     for (const key of ['Shift+Enter', 'a', 'b', 'd', 'd', 'z']) await viewer.keyboard.press(key);
     await cellOf(viewer, nb.cellIds[0]).locator('.cm-content').click();
     await viewer.keyboard.type('typed');
+    await viewer.keyboard.press('Shift+Enter');
     expect(await shownSource(viewer, nb.cellIds[0])).toBe('print("from the writer")');
     const served = await nb.rest.getNotebook(nb.uuid);
     expect(served.notebook.cells.map((c: any) => c.source)).toEqual(['print("from the writer")', '*note*']);

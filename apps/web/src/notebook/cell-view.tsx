@@ -116,7 +116,7 @@ function SourceEditor(props: CellProps) {
       language: cell.cell_type === 'code' ? 'python' : 'text',
       readOnly: !canWrite,
       send: (source) => actions.sendSource(cell.id, source),
-      keys: cellKeys(cell.id, actions, () => editor.current),
+      keys: canWrite ? cellKeys(cell.id, actions, () => editor.current) : leaveKey(actions),
       notice: setNotice,
       onFocus: () => actions.select(cell.id),
     });
@@ -181,6 +181,19 @@ function cellKeys(id: string, actions: CellActions, editor: () => CellEditor | n
         const ed = editor();
         if (!ed) return false;
         void ed.flush().then(() => actions.split(id, view.state.selection.main.head));
+        return true;
+      },
+    },
+  ];
+}
+
+/** A read-only editor only lets the keyboard leave it. */
+function leaveKey(actions: CellActions): KeyBinding[] {
+  return [
+    {
+      key: 'Escape',
+      run: () => {
+        actions.commandMode();
         return true;
       },
     },
