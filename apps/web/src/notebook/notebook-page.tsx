@@ -27,14 +27,19 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
   selectedRef.current = selected;
 
   useEffect(() => {
-    // Messages can come by the hundred per second: draw at most once per frame.
+    // Messages can come by the hundred per second: after a quiet spell the first one is drawn at once, the
+    // ones that follow it at most once per frame.
     let frame = 0;
+    let lastDraw = 0;
+    const draw = () => {
+      frame = 0;
+      lastDraw = performance.now();
+      setTick((t) => t + 1);
+    };
     const off = live.subscribe(() => {
       if (frame) return;
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        setTick((t) => t + 1);
-      });
+      if (performance.now() - lastDraw > QUIET_MS) draw();
+      else frame = requestAnimationFrame(draw);
     });
     const offMessages = live.onMessage((msg) => commandsRef.current?.sourcesChanged(msg));
     live.start().catch((err: Error) => setLoadError(err.message));
@@ -139,6 +144,9 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
     </main>
   );
 }
+
+/** A change after this long without one is drawn at once rather than at the next frame. */
+const QUIET_MS = 50;
 
 /** Cells drawn at first, and added per frame after it: a long notebook shows at once and never blocks. */
 const FIRST_CELLS = 50;
