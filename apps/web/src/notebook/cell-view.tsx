@@ -94,43 +94,16 @@ function MarkdownView({ source, onEdit }: { source: string; onEdit?: () => void 
 }
 
 function SourceEditor(props: CellProps) {
-  const { cell, actions, canWrite } = props;
+  const { cell, canWrite } = props;
   const host = useRef<HTMLDivElement>(null);
-  const editor = useRef<CellEditor | null>(null);
   const [mounted, setMounted] = useState(false);
   const [notice, setNotice] = useState<EditorNotice | null>(null);
-  const focusOnMount = useRef(props.editing);
-
   useEffect(() => {
     const el = host.current;
     if (!el) return;
     return whenNearViewport(el, () => setMounted(true));
   }, []);
-
-  useEffect(() => {
-    const el = host.current;
-    if (!mounted || !el) return;
-    const ed = new CellEditor(el, {
-      // The newest source, not this render's: later changes reach the editor as messages arrive.
-      source: actions.sourceOf(cell.id) ?? cell.source,
-      language: cell.cell_type === 'code' ? 'python' : 'text',
-      readOnly: !canWrite,
-      send: (source) => actions.sendSource(cell.id, source),
-      keys: canWrite ? cellKeys(cell.id, actions, () => editor.current) : leaveKey(actions),
-      notice: setNotice,
-      onFocus: () => actions.select(cell.id),
-    });
-    editor.current = ed;
-    actions.registerEditor(cell.id, ed);
-    if (focusOnMount.current) ed.focus();
-    return () => {
-      actions.registerEditor(cell.id, null);
-      ed.destroy();
-      editor.current = null;
-    };
-    // The editor lives as long as the cell (and its type); its source follows in the effect below.
-  }, [mounted, cell.cell_type]);
-
+  const editor = useCellEditor(props, mounted ? host.current : null, setNotice);
   const restore = (mine: string) => {
     setNotice(null);
     editor.current?.restore(mine);
@@ -141,20 +114,67 @@ function SourceEditor(props: CellProps) {
         {!mounted && <pre class="static-source">{cell.source || ' '}</pre>}
       </div>
       {notice && (
-        <div class="notice" role="status">
-          {notice.kind === 'replaced'
-            ? 'Someone else replaced this cell while you were typing.'
-            : 'This cell was edited elsewhere at the same time; both versions are kept.'}
-          {notice.kind === 'replaced' && canWrite && (
-            <button type="button" class="link" onClick={() => restore(notice.mine)}>
-              Restore my text
-            </button>
-          )}
-          <button type="button" class="link" onClick={() => setNotice(null)}>
-            Dismiss
-          </button>
-        </div>
+        <NoticeView
+          notice={notice}
+          canWrite={canWrite}
+          onRestore={restore}
+          onDismiss={() => setNotice(null)}
+        />
       )}
+    </div>
+  );
+}
+
+/** The cell's CodeMirror, created in `host` once it is given, and registered with the notebook's commands. */
+function useCellEditor(props: CellProps, host: HTMLElement | null, notice: (n: EditorNotice | null) => void) {
+  const { cell, actions, canWrite } = props;
+  const editor = useRef<CellEditor | null>(null);
+  const focusOnMount = useRef(props.editing);
+  useEffect(() => {
+    if (!host) return;
+    const ed = new CellEditor(host, {
+      // The newest source, not this render's: later changes reach the editor as messages arrive.
+      source: actions.sourceOf(cell.id) ?? cell.source,
+      language: cell.cell_type === 'code' ? 'python' : 'text',
+      readOnly: !canWrite,
+      send: (source) => actions.sendSource(cell.id, source),
+      keys: canWrite ? cellKeys(cell.id, actions, () => editor.current) : leaveKey(actions),
+      notice,
+      onFocus: () => actions.select(cell.id),
+    });
+    editor.current = ed;
+    actions.registerEditor(cell.id, ed);
+    if (focusOnMount.current) ed.focus();
+    return () => {
+      actions.registerEditor(cell.id, null);
+      ed.destroy();
+      editor.current = null;
+    };
+    // The editor lives as long as the cell (and its type); its source follows in NotebookCommands.sourcesChanged.
+  }, [host, cell.cell_type]);
+  return editor;
+}
+
+function NoticeView(props: {
+  notice: EditorNotice;
+  canWrite: boolean;
+  onRestore: (mine: string) => void;
+  onDismiss: () => void;
+}) {
+  const { notice } = props;
+  return (
+    <div class="notice" role="status">
+      {notice.kind === 'replaced'
+        ? 'Someone else replaced this cell while you were typing.'
+        : 'This cell was edited elsewhere at the same time; both versions are kept.'}
+      {notice.kind === 'replaced' && props.canWrite && (
+        <button type="button" class="link" onClick={() => props.onRestore(notice.mine)}>
+          Restore my text
+        </button>
+      )}
+      <button type="button" class="link" onClick={props.onDismiss}>
+        Dismiss
+      </button>
     </div>
   );
 }

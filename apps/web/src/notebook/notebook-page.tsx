@@ -16,16 +16,68 @@ import { Toolbar } from './toolbar';
 /** One live notebook: it renders only what d1's websocket says, and acts through REST. */
 export function NotebookPage({ session, uuid }: { session: Session; uuid: string }) {
   const live = useMemo(() => new LiveNotebook({ client: session.client, uuid }), [session, uuid]);
-  const [, setTick] = useState(0);
-  const [loadError, setLoadError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [editingMarkdown, setEditingMarkdown] = useState<ReadonlySet<string>>(new Set());
   const [message, setMessage] = useState<string | null>(null);
   const root = useRef<HTMLDivElement>(null);
-  const shown = useProgressiveCount(live.state?.cells.length ?? 0);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
+  const commands = useMemo(
+    () =>
+      new NotebookCommands({
+        client: session.client,
+        uuid,
+        state: () => live.state,
+        selected: () => selectedRef.current,
+        select: (id) => setSelected(id),
+        editMarkdown: (id, editing) => setEditingMarkdown((s) => toggled(s, id, editing)),
+        focusCell: (id) => root.current?.querySelector<HTMLElement>(`[data-cell-id="${id}"]`)?.focus(),
+        report: setMessage,
+      }),
+    [session, uuid, live],
+  );
+  const loadError = useLive(live, commands);
+  const state = live.state;
+  if (loadError || !state) return <Opening error={loadError} />;
+  return (
+    <main
+      class="notebook"
+      ref={root}
+      data-status={live.status}
+      data-version={state.version}
+      onKeyDown={(e) => session.canWrite && commandModeKey(e, commands)}
+    >
+      <Header live={live} state={state} />
+      {session.canWrite && <Toolbar commands={commands} />}
+      <Banners live={live} state={state} commands={commands} canWrite={session.canWrite} />
+      {message && (
+        <p class="error" role="alert">
+          {message}{' '}
+          <button type="button" class="link" onClick={() => setMessage(null)}>
+            Dismiss
+          </button>
+        </p>
+      )}
+      <Cells
+        state={state}
+        selected={selected}
+        editingMarkdown={editingMarkdown}
+        canWrite={session.canWrite}
+        commands={commands}
+      />
+    </main>
+  );
+}
 
+/**
+ * Follows the notebook, redrawing on its changes, and hands every message to the editors as it arrives.
+ * Returns why it could not be loaded, if so.
+ */
+function useLive(live: LiveNotebook, commands: NotebookCommands): string | null {
+  const [, setTick] = useState(0);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const commandsRef = useRef(commands);
+  commandsRef.current = commands;
   useEffect(() => {
     // Messages can come by the hundred per second: after a quiet spell the first one is drawn at once, the
     // ones that follow it at most once per frame.
@@ -41,7 +93,7 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
       if (performance.now() - lastDraw > QUIET_MS) draw();
       else frame = requestAnimationFrame(draw);
     });
-    const offMessages = live.onMessage((msg) => commandsRef.current?.sourcesChanged(msg));
+    const offMessages = live.onMessage((msg) => commandsRef.current.sourcesChanged(msg));
     live.start().catch((err: Error) => setLoadError(err.message));
     return () => {
       off();
@@ -50,72 +102,55 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
       live.close();
     };
   }, [live]);
+  return loadError;
+}
 
-  const commands = useMemo(
-    () =>
-      new NotebookCommands({
-        client: session.client,
-        uuid,
-        state: () => live.state,
-        selected: () => selectedRef.current,
-        select: (id) => setSelected(id),
-        editMarkdown: (id, editing) =>
-          setEditingMarkdown((s) => {
-            const next = new Set(s);
-            if (editing) next.add(id);
-            else next.delete(id);
-            return next;
-          }),
-        focusCell: (id) => root.current?.querySelector<HTMLElement>(`[data-cell-id="${id}"]`)?.focus(),
-        report: setMessage,
-      }),
-    [session, uuid, live],
-  );
-  const commandsRef = useRef<NotebookCommands | null>(null);
-  commandsRef.current = commands;
+function toggled(set: ReadonlySet<string>, id: string, on: boolean): ReadonlySet<string> {
+  const next = new Set(set);
+  if (on) next.add(id);
+  else next.delete(id);
+  return next;
+}
 
-  const state = live.state;
-  if (loadError)
-    return (
-      <main class="notebook">
-        <p class="error" role="alert">
-          {loadError}
-        </p>
-      </main>
-    );
-  if (!state)
-    return (
-      <main class="notebook">
-        <p class="muted">Opening…</p>
-      </main>
-    );
-  const name = String((state.metadata.jupyter_d1 as { name?: string } | undefined)?.name ?? 'Untitled');
-
+function Opening({ error }: { error: string | null }) {
   return (
-    <main
-      class="notebook"
-      ref={root}
-      data-status={live.status}
-      data-version={state.version}
-      onKeyDown={(e) => session.canWrite && commandModeKey(e, commands)}
-    >
-      <div class="nb-header">
-        <h1 class="nb-name">{name}</h1>
-        <ConnectionBadge status={live.status} />
-        <span class={`kernel kernel-${kernelActivity(state)}`} title="kernel state">
-          {kernelName(state)}: {kernelActivity(state)}
-        </span>
-      </div>
-      {session.canWrite && <Toolbar commands={commands} />}
-      <Banners live={live} state={state} commands={commands} canWrite={session.canWrite} />
-      {message && (
+    <main class="notebook">
+      {error ? (
         <p class="error" role="alert">
-          {message}{' '}
-          <button type="button" class="link" onClick={() => setMessage(null)}>
-            Dismiss
-          </button>
+          {error}
         </p>
+      ) : (
+        <p class="muted">Opening…</p>
       )}
+    </main>
+  );
+}
+
+function Header({ live, state }: { live: LiveNotebook; state: NotebookState }) {
+  const name = String((state.metadata.jupyter_d1 as { name?: string } | undefined)?.name ?? 'Untitled');
+  return (
+    <div class="nb-header">
+      <h1 class="nb-name">{name}</h1>
+      <ConnectionBadge status={live.status} />
+      <span class={`kernel kernel-${kernelActivity(state)}`} title="kernel state">
+        {kernelName(state)}: {kernelActivity(state)}
+      </span>
+    </div>
+  );
+}
+
+interface CellsProps {
+  state: NotebookState;
+  selected: string | null;
+  editingMarkdown: ReadonlySet<string>;
+  canWrite: boolean;
+  commands: NotebookCommands;
+}
+
+function Cells({ state, selected, editingMarkdown, canWrite, commands }: CellsProps) {
+  const shown = useProgressiveCount(state.cells.length);
+  return (
+    <>
       <div class="cells">
         {state.cells.slice(0, shown).map((cell: CellJson) => {
           const id = cellUuid(cell);
@@ -124,7 +159,7 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
               key={id}
               cell={cell}
               selected={id === selected}
-              canWrite={session.canWrite}
+              canWrite={canWrite}
               input={state.input?.cell_id === id ? state.input : null}
               editing={editingMarkdown.has(id)}
               actions={commands}
@@ -132,7 +167,7 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
           );
         })}
       </div>
-      {session.canWrite && (
+      {canWrite && (
         <div class="add-cells">
           {(['code', 'markdown', 'raw'] as CellType[]).map((t) => (
             <button key={t} type="button" onClick={() => commands.addCell(t, 'end')}>
@@ -141,7 +176,7 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
           ))}
         </div>
       )}
-    </main>
+    </>
   );
 }
 
