@@ -198,6 +198,15 @@ describe('the page as d1 serves it', () => {
     expect(problems).toEqual([]);
   });
 
+  it('says so when its notebook is closed by someone else', async () => {
+    const nb = await openNotebook(d1, ['x = 1']);
+    const p = await page();
+    await showNotebook(p, d1, await d1.token(), nb.uuid);
+    await nb.rest.closeNotebook(nb.uuid);
+    await p.locator('.banner.closed', { hasText: 'the notebook was closed' }).waitFor();
+    expect(await p.locator('.badge.closed').textContent()).toBe('closed');
+  });
+
   it('shows a notebook whose file changed on disk with a reload action', async () => {
     const nb = await openNotebook(d1, ['x = "before"']);
     const token = await d1.token();

@@ -73,9 +73,9 @@ export class LiveNotebook {
     return () => this.messageListeners.delete(listener);
   }
 
-  /** Stops following the notebook. */
-  close(): void {
-    this.finish('closed by the client');
+  /** Stops following the notebook (`reason` becomes `closedBecause`). */
+  close(reason = 'closed by the client'): void {
+    this.finish(reason);
   }
 
   /** Drops the connection as a network failure would; the notebook reconnects and resyncs. */

@@ -23,6 +23,8 @@ export interface ServerFeedOptions {
  */
 export class ServerFeed {
   notebooks: NotebookEntry[] = [];
+  /** True once the list was loaded (before that, an empty list says nothing). */
+  loaded = false;
   online = false;
   private socket: WebSocketLike | null = null;
   private attempts = 0;
@@ -61,6 +63,7 @@ export class ServerFeed {
       const d1 = (nb.metadata.jupyter_d1 ?? {}) as { uuid?: string; name?: string };
       return { uuid: d1.uuid ?? '', name: d1.name ?? 'Untitled' };
     });
+    this.loaded = true;
     this.changed();
   }
 

@@ -3,6 +3,7 @@ import {
   type CellType,
   LiveNotebook,
   type NotebookState,
+  ServerFeed,
   cellUuid,
   kernelActivity,
 } from '@d1/client';
@@ -37,6 +38,7 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
     [session, uuid, live],
   );
   const loadError = useLive(live, commands);
+  useClosedElsewhere(session, live);
   const state = live.state;
   if (loadError || !state) return <Opening error={loadError} />;
   return (
@@ -103,6 +105,25 @@ function useLive(live: LiveNotebook, commands: NotebookCommands): string | null 
     };
   }, [live]);
   return loadError;
+}
+
+/**
+ * d1 keeps a closed notebook's websockets open, silent: the open-notebook list (/server/ws) tells the page
+ * when its notebook was closed, so it can say so instead of showing a notebook that no longer changes.
+ */
+function useClosedElsewhere(session: Session, live: LiveNotebook): void {
+  useEffect(() => {
+    const feed = new ServerFeed({ client: session.client });
+    const off = feed.subscribe((f) => {
+      if (f.loaded && f.online && !f.notebooks.some((n) => n.uuid === live.uuid) && live.status !== 'closed')
+        live.close('the notebook was closed');
+    });
+    feed.start().catch(() => undefined);
+    return () => {
+      off();
+      feed.stop();
+    };
+  }, [session, live]);
 }
 
 function toggled(set: ReadonlySet<string>, id: string, on: boolean): ReadonlySet<string> {
