@@ -3,6 +3,7 @@ const moduleNameMapper = {
   '^@d1/notebook$': '<rootDir>/libs/notebook/src',
   '^@d1/kernel-relay$': '<rootDir>/libs/kernel-relay/src',
   '^@d1/supervisor$': '<rootDir>/libs/supervisor/src',
+  '^@d1/client$': '<rootDir>/libs/client/src',
 };
 // A few dependencies of @fastify/static ship ESM only; Jest (CommonJS) needs them transpiled.
 const ESM_DEPS = ['content-disposition'];

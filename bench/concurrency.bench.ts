@@ -1,7 +1,7 @@
 import type WebSocket from 'ws';
 import { D1Client, opened } from './support/client';
 import { startD1Process } from './support/d1-process';
-import { Msg, reduce } from '../test/support/ws-model';
+import { Msg, reduce } from '../libs/client/src';
 
 const NOTEBOOKS = Number(process.env.BENCH_CONC_NOTEBOOKS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CONC_CLIENTS ?? 5);

@@ -7,10 +7,19 @@ import { flood } from './flood.bench';
 import { mcp } from './mcp.bench';
 import { roundtrip } from './roundtrip.bench';
 import { startup } from './startup.bench';
+import { web } from './web.bench';
 
 type Bench = () => Promise<Record<string, unknown>>;
 
-const BENCHES: Record<string, Bench> = { roundtrip, fanout: fanoutBench, flood, startup, concurrency, mcp };
+const BENCHES: Record<string, Bench> = {
+  roundtrip,
+  fanout: fanoutBench,
+  flood,
+  startup,
+  concurrency,
+  mcp,
+  web,
+};
 
 /** Runs the benchmarks named in BENCH_ONLY (comma-separated; default all), one JSON object per line. */
 async function main(): Promise<void> {

@@ -14,7 +14,7 @@ sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 
 packages=(jupyter-server jupyter-client python3-ipykernel python3-nbformat python3-jupyter-client)
-[ "$want_test" -eq 1 ] && packages+=(litmus davfs2 cadaver procps python3-matplotlib)
+[ "$want_test" -eq 1 ] && packages+=(litmus davfs2 cadaver procps chromium python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,7 +30,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-newest_src=$(find apps libs tsconfig.json tsconfig.build.json -newer dist/.built -name '*.ts' -print -quit 2>/dev/null || true)
+# The server's TypeScript, and the page's sources (apps/web: tsx, css, html, its build script).
+newest_src=$(find apps libs tsconfig.json tsconfig.build.json package-lock.json -newer dist/.built \
+  \( -name '*.ts' -o -name '*.tsx' -o -name '*.css' -o -name '*.html' -o -name '*.mjs' -o -name '*.json' \) \
+  -not -path '*/node_modules/*' -print -quit 2>/dev/null || true)
 if [ ! -f dist/.built ] || [ -n "$newest_src" ]; then
   echo "setup: building"
   npm run build --silent

@@ -14,7 +14,7 @@ import {
   settle,
   tailVersion,
 } from './support/ws-feed';
-import { applyAll, fromSnapshot } from './support/ws-model';
+import { applyAll, fromSnapshot } from '@d1/client';
 
 const MAX_QUEUED = 256 * 1024;
 

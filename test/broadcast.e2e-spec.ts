@@ -3,7 +3,7 @@ import { NotebookEvents } from '../apps/d1/src/events/notebook-events';
 import { TestD1, startD1 } from './support/d1';
 import { WsRecorder } from './support/ws';
 import { getNotebook, openNotebook, settle } from './support/ws-feed';
-import { applyAll, fromSnapshot, versionGaps } from './support/ws-model';
+import { applyAll, fromSnapshot, versionGaps } from '@d1/client';
 
 /** Ten cells, each printing a few lines with small sleeps: a run-all of about half a second. */
 const TEN_CELLS = Array.from(

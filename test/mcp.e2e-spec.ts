@@ -5,7 +5,7 @@ import { type TestD1, startD1, waitFor } from './support/d1';
 import { connectMcp, type McpTestClient, textOf, toolErrorBody } from './support/mcp';
 import { makeNotebook } from './support/notebooks';
 import { WsRecorder } from './support/ws';
-import { reduce, typeOf } from './support/ws-model';
+import { reduce, typeOf } from '@d1/client';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { D1Client } from '../bench/support/client';
 import { D1Process, REPO, startD1Process } from '../bench/support/d1-process';
-import { Msg, reduce } from './support/ws-model';
+import { Msg, reduce } from '@d1/client';
 import { TestD1, startD1, waitFor } from './support/d1';
 import { makeNotebook, uploadAndOpen, validateNotebookFile } from './support/notebooks';
 import { WsRecorder } from './support/ws';

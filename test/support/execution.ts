@@ -5,7 +5,7 @@ import type { TestD1 } from './d1';
 import { startD1, waitFor } from './d1';
 import { CellSpec, makeNotebook, uploadAndOpen } from './notebooks';
 import { WsRecorder } from './ws';
-import { Msg, reduce, typeOf } from './ws-model';
+import { Msg, reduce, typeOf } from '@d1/client';
 
 export { reduce, typeOf };
 export type { Msg };

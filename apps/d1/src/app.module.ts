@@ -11,6 +11,7 @@ import { KernelsModule } from './kernels/kernels.module';
 import { McpModule } from './mcp/mcp.module';
 import { NotebooksModule } from './notebooks/notebooks.module';
 import { ServerModule } from './server/server.module';
+import { WebModule } from './web/web.module';
 
 @Global()
 @Module({})
@@ -39,6 +40,7 @@ export class AppModule {
         NotebooksModule,
         FilesModule,
         McpModule,
+        WebModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
