@@ -16,6 +16,8 @@ export interface D1Config {
   logLevel: LogLevel;
   proxyConfig: string | null;
   defaultKernel: string | null;
+  /** Started kernels of the default spec kept ready for notebooks that open (0: none). */
+  kernelPool: number;
   maxBodyBytes: number;
   maxOutputBytes: number;
   wsMaxQueuedBytes: number;
@@ -78,6 +80,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: 'D1_DEFAULT_KERNEL',
     type: 'string',
     help: 'kernel spec used when a notebook names none (default: the service default)',
+  },
+  'kernel-pool': {
+    env: 'D1_KERNEL_POOL',
+    type: 'string',
+    help: 'started kernels of the default spec kept ready for notebooks that open (default 1; 0: off)',
   },
   'max-body': {
     env: 'D1_MAX_BODY',
@@ -175,6 +182,7 @@ function buildConfig(get: (name: string) => string | undefined, env: NodeJS.Proc
     logLevel,
     proxyConfig: proxyConfig ? resolve(proxyConfig) : null,
     defaultKernel: get('default-kernel') ?? null,
+    kernelPool: intFlag('kernel-pool', get('kernel-pool'), 1, 0, 64),
     maxBodyBytes: intFlag('max-body', get('max-body'), 100 * 1024 * 1024, 1024, 2 ** 40),
     maxOutputBytes: intFlag('max-output', get('max-output'), 2 * 1024 * 1024, 1024, 2 ** 34),
     wsMaxQueuedBytes: intFlag('ws-max-queued', get('ws-max-queued'), 8 * 1024 * 1024, 1024, 2 ** 34),
