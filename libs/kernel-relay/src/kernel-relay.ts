@@ -223,9 +223,13 @@ function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
+/** What a kernel service's error body says, in one line: its message, or the exception its traceback ends with. */
 function firstLine(text: string): string {
   try {
-    const parsed = JSON.parse(text) as { message?: string; reason?: string };
+    const parsed = JSON.parse(text) as { message?: string; reason?: string; traceback?: string };
+    const cause = parsed.traceback?.trim().split('\n').pop()?.trim();
+    // Jupyter Server answers "Unhandled error" for a kernel that failed to launch; the traceback says why.
+    if (cause && (!parsed.message || parsed.message === 'Unhandled error')) return cause.slice(0, 300);
     return parsed.message ?? parsed.reason ?? '';
   } catch {
     return text.split('\n')[0].slice(0, 200);
