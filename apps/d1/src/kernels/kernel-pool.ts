@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { KernelHandle } from '@d1/kernel-relay';
-import type { Subscription } from 'rxjs';
+import { Subject, type Subscription } from 'rxjs';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { JupyterService } from '../server/jupyter.service';
 import { KernelsService } from './kernels.service';
@@ -47,6 +47,8 @@ export class KernelPool implements OnApplicationBootstrap, BeforeApplicationShut
   private retryMs = RETRY_FIRST_MS;
   private retry: NodeJS.Timeout | null = null;
   private subscription: Subscription | null = null;
+  /** Emits when the pool's kernels changed (one created, taken, or gone). */
+  readonly changed$ = new Subject<void>();
 
   constructor(
     private readonly kernels: KernelsService,
@@ -81,6 +83,7 @@ export class KernelPool implements OnApplicationBootstrap, BeforeApplicationShut
       const next = this.ready.shift() as KernelHandle;
       if (!next.isDisposed && next.status !== 'dead') handle = next;
     }
+    if (handle) this.changed$.next();
     this.fill();
     return handle;
   }
@@ -105,7 +108,10 @@ export class KernelPool implements OnApplicationBootstrap, BeforeApplicationShut
   private fill(): void {
     if (this.closed || this.retry || this.starts.size > 0) return;
     if (this.ready.length >= this.config.kernelPool) return;
-    const start: Promise<void> = this.startOne((id) => this.starts.set(start, id))
+    const start: Promise<void> = this.startOne((id) => {
+      this.starts.set(start, id);
+      this.changed$.next();
+    })
       .then(
         () => {
           this.retryMs = RETRY_FIRST_MS;
@@ -148,6 +154,7 @@ export class KernelPool implements OnApplicationBootstrap, BeforeApplicationShut
   private drop(handle: KernelHandle): void {
     const i = this.ready.indexOf(handle);
     if (i >= 0) this.ready.splice(i, 1);
+    this.changed$.next();
     this.fill();
   }
 

@@ -40,7 +40,8 @@ export interface ReopenRecord {
   path: string;
   autosave: boolean;
   kernelspec: string;
-  kernelId: string;
+  /** Its kernel, still running in the kernel service; null: start a new one. */
+  kernelId: string | null;
 }
 
 /**
@@ -211,6 +212,8 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
    * had there when that still runs. Fails like open/ when the file is gone or invalid.
    */
   async reopen(r: ReopenRecord): Promise<OpenNotebook> {
+    const open = this.find(r.uuid) ?? this.byPath(r.path);
+    if (open) return open;
     const json = await readNotebookFile(r.path);
     const model = NotebookModel.parse(json, {
       newUuid: true,
@@ -222,7 +225,7 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
       path: r.path,
       autosave: r.autosave,
       kspecName: r.kernelspec,
-      kernelId: r.kernelId,
+      kernelId: r.kernelId ?? undefined,
     });
   }
 
