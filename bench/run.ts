@@ -3,13 +3,21 @@ import { join } from 'node:path';
 import { REPO } from './support/d1-process';
 import { concurrency } from './concurrency.bench';
 import { fanoutBench } from './fanout.bench';
+import { firstResult } from './first-result.bench';
 import { flood } from './flood.bench';
 import { roundtrip } from './roundtrip.bench';
 import { startup } from './startup.bench';
 
 type Bench = () => Promise<Record<string, unknown>>;
 
-const BENCHES: Record<string, Bench> = { roundtrip, fanout: fanoutBench, flood, startup, concurrency };
+const BENCHES: Record<string, Bench> = {
+  roundtrip,
+  fanout: fanoutBench,
+  flood,
+  startup,
+  concurrency,
+  first_result: firstResult,
+};
 
 /** Runs the benchmarks named in BENCH_ONLY (comma-separated; default all), one JSON object per line. */
 async function main(): Promise<void> {
