@@ -45,8 +45,6 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
   private wasConnected: boolean;
   /** Bumped on every reconnect; a reconciliation belongs to the reconnect it followed. */
   private reconnects = 0;
-  private reconciling: { reconnect: number; result: Promise<number>; future: Kernel.IShellFuture } | null =
-    null;
 
   constructor(private readonly conn: Kernel.IKernelConnection) {
     super();
@@ -161,17 +159,19 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
       reply = msg.content as unknown as Record<string, unknown>;
       relay(msg);
     };
-    const done = this.track(
-      future,
-      () => reply,
-      () => this.conn.iopubMessage.disconnect(onIopub),
-    ).then(
-      (msg) => msg.content as unknown as ExecuteReply,
-      (err: unknown) => {
-        if (err instanceof RequestLost) throw err;
-        throw new RelayError('dead', 'The kernel restarted or died before the execution finished');
-      },
-    );
+    const done = this.inFlight
+      .track(
+        future,
+        () => reply,
+        () => this.conn.iopubMessage.disconnect(onIopub),
+      )
+      .then(
+        (msg) => msg.content as unknown as ExecuteReply,
+        (err: unknown) => {
+          if (err instanceof RequestLost) throw err;
+          throw new RelayError('dead', 'The kernel restarted or died before the execution finished');
+        },
+      );
     return { msgId, done };
   }
 
@@ -183,24 +183,13 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
    * were ended; calls after the same reconnect share one reconciliation.
    */
   reconcile(): Promise<number> {
-    if (this.reconciling?.reconnect === this.reconnects) return this.reconciling.result;
-    // A reconciliation of an earlier outage may have lost its own kernel_info: this one covers its requests.
-    this.reconciling?.future.dispose();
-    const earlier = this.inFlight.snapshot();
-    let future: Kernel.IShellFuture;
     try {
-      future = this.conn.sendShellMessage(this.message('kernel_info_request', {}), true, true);
+      return this.inFlight.reconcile(this.reconnects, () =>
+        this.conn.sendShellMessage(this.message('kernel_info_request', {}), true, true),
+      );
     } catch (err) {
       return Promise.reject(translateError(err, `reconcile kernel ${this.id}`));
     }
-    const result = future.done.then(
-      () => this.inFlight.loseStill(earlier),
-      () => {
-        throw new RelayError('lost', `kernel ${this.id}: reconciliation superseded or kernel gone`);
-      },
-    );
-    this.reconciling = { reconnect: this.reconnects, result, future };
-    return result;
   }
 
   /** How many requests this connection still waits on (replies or idle statuses to come). */
@@ -287,13 +276,15 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
     } catch (err) {
       throw translateError(err, `${msgType} on kernel ${this.id}`);
     }
-    const reply = this.track(future, () => null).then(
-      (m) => toRelayMessage(m),
-      (err: unknown) => {
-        if (err instanceof RequestLost) throw err;
-        throw new RelayError('dead', `${msgType}: the kernel restarted before it answered`);
-      },
-    );
+    const reply = this.inFlight
+      .track(future, () => null)
+      .then(
+        (m) => toRelayMessage(m),
+        (err: unknown) => {
+          if (err instanceof RequestLost) throw err;
+          throw new RelayError('dead', `${msgType}: the kernel restarted before it answered`);
+        },
+      );
     return { msgId: future.msg.header.msg_id, reply };
   }
 
@@ -305,39 +296,6 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
       username: this.conn.username,
       content,
     } as never) as unknown as KernelMessage.IShellMessage;
-  }
-
-  /**
-   * The future's completion (reply and idle), listed as in flight until then. Lost by a reconciliation, it
-   * rejects with RequestLost carrying `reply()`, and services stop routing its late messages.
-   */
-  private track(
-    future: Kernel.IShellFuture,
-    reply: () => Record<string, unknown> | null,
-    cleanup: () => void = () => undefined,
-  ): Promise<KernelMessage.IMessage> {
-    const msgId = future.msg.header.msg_id;
-    return new Promise<KernelMessage.IMessage>((resolve, reject) => {
-      const finish = (): void => {
-        this.inFlight.delete(msgId);
-        cleanup();
-      };
-      future.done.then(
-        (msg) => {
-          finish();
-          resolve(msg as KernelMessage.IMessage);
-        },
-        (err: unknown) => {
-          finish();
-          reject(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
-      this.inFlight.add(msgId, () => {
-        finish();
-        reject(new RequestLost(msgId, reply()));
-        future.dispose();
-      });
-    });
   }
 
   private onStatus(state: KernelState): void {

@@ -4,6 +4,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
+  OnModuleInit,
 } from '@nestjs/common';
 import type { KernelHandle } from '@d1/kernel-relay';
 import { Subject, type Subscription } from 'rxjs';
@@ -37,7 +38,7 @@ export interface PoolStatus {
  * moves it where it belongs.
  */
 @Injectable()
-export class KernelPool implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class KernelPool implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('KernelPool');
   private readonly ready: KernelHandle[] = [];
   /** Kernel ids of starts in flight (known once the kernel service created them), by start. */
@@ -56,9 +57,16 @@ export class KernelPool implements OnApplicationBootstrap, BeforeApplicationShut
     @Inject(D1_CONFIG) private readonly config: D1Config,
   ) {}
 
-  onApplicationBootstrap(): void {
+  /**
+   * Subscribed before the notebooks are (their module comes later): after a kernel service restart the pool
+   * is emptied before any notebook looks for a kernel in it.
+   */
+  onModuleInit(): void {
     if (this.config.kernelPool === 0) return;
     this.subscription = this.jupyter.restarted$.subscribe(() => this.drain());
+  }
+
+  onApplicationBootstrap(): void {
     this.fill();
   }
 
@@ -106,7 +114,7 @@ export class KernelPool implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Starts the next kernel when the pool is short and nothing is starting (one start at a time). */
   private fill(): void {
-    if (this.closed || this.retry || this.starts.size > 0) return;
+    if (this.config.kernelPool === 0 || this.closed || this.retry || this.starts.size > 0) return;
     if (this.ready.length >= this.config.kernelPool) return;
     const start: Promise<void> = this.startOne((id) => {
       this.starts.set(start, id);

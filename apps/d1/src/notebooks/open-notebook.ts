@@ -22,8 +22,10 @@ export interface OpenNotebook {
   workingDirectory: string;
   /** The kernel spec in use, as written to `metadata.kernelspec`. */
   kernelspec: NotebookKernelspec;
-  /** The current kernel connection (also while it restarts); null while a kernel starts or is replaced, after a
-   * failed start, and after close. Requests reach it through `NotebookKernels.ready()`. */
+  /**
+   * The current kernel connection (also while it restarts); null while a kernel starts or is replaced, after
+   * a failed start, and after close. Requests reach it through `NotebookKernels.ready()`.
+   */
   kernel: KernelHandle | null;
   /**
    * Settles with the kernel once it can take requests; replaced by a new promise whenever it cannot for a
