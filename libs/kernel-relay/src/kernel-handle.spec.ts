@@ -111,9 +111,15 @@ describe('KernelHandle after a lost connection', () => {
     const { conn, reconnects } = setup();
     conn.reconnect();
     expect(reconnects).toHaveLength(1);
-    conn.reconnect('restarting');
-    conn.reconnect('autorestarting');
+    // services report 'restarting' (or 'autorestarting'), then 'unknown' while they reconnect.
+    for (const status of ['restarting', 'autorestarting']) {
+      conn.statusChanged.emit(status);
+      conn.reconnect('unknown');
+    }
     expect(reconnects).toHaveLength(1);
+    conn.statusChanged.emit('idle');
+    conn.reconnect();
+    expect(reconnects).toHaveLength(2);
   });
 
   it('reconcile ends the requests sent before its kernel_info once that is answered, keeping a reply that came', async () => {

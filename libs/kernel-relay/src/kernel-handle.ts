@@ -45,6 +45,8 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
   private wasConnected: boolean;
   /** Bumped on every reconnect; a reconciliation belongs to the reconnect it followed. */
   private reconnects = 0;
+  /** A restart began: its reconnect is no outage. */
+  private restartReconnect = false;
 
   constructor(private readonly conn: Kernel.IKernelConnection) {
     super();
@@ -299,6 +301,8 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
   }
 
   private onStatus(state: KernelState): void {
+    // A restart (d1's or the kernel service's) reconnects the websocket; that reconnect is the restart's.
+    if (state === 'restarting') this.restartReconnect = true;
     if (state === this.state) return;
     this.state = state;
     this.emit('status', state);
@@ -308,9 +312,10 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
     if (status !== 'connected') return;
     const again = this.wasConnected;
     this.wasConnected = true;
-    // A restart reconnects too, but services drop every request of the old kernel themselves.
-    const status0 = this.conn.status;
-    if (!again || status0 === 'restarting' || status0 === 'autorestarting' || status0 === 'dead') return;
+    // services drop every request of the old kernel themselves after a restart: nothing to reconcile.
+    const restart = this.restartReconnect;
+    this.restartReconnect = false;
+    if (!again || restart || this.conn.status === 'dead') return;
     this.reconnects++;
     this.emit('reconnected');
   }
