@@ -82,7 +82,22 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
 
   /** Resolves when the kernel has answered kernel_info (the only reliable readiness signal). */
   async ready(timeoutMs = 60_000): Promise<void> {
-    await withTimeout(this.conn.info, timeoutMs, `kernel ${this.id} did not answer kernel_info`);
+    // A kernel that dies (or is shut down) first never answers: say so at once rather than at the timeout.
+    let onGone = (): void => undefined;
+    const gone = new Promise<never>((_, reject) => {
+      onGone = () => reject(new RelayError('dead', `kernel ${this.id} died before it answered kernel_info`));
+      if (this.conn.isDisposed) onGone();
+      this.once('disposed', onGone);
+    });
+    try {
+      await withTimeout(
+        Promise.race([this.conn.info, gone]),
+        timeoutMs,
+        `kernel ${this.id} did not answer kernel_info`,
+      );
+    } finally {
+      this.off('disposed', onGone);
+    }
   }
 
   /**

@@ -75,10 +75,14 @@ export class KernelsService implements OnApplicationBootstrap {
     return specs.default || Object.keys(specs.kernelspecs)[0] || 'python3';
   }
 
+  /** Whether any kernel or queued cell is busy now. */
+  busy(): boolean {
+    return this.relay.handles().some((h) => h.status === 'busy') || this.busySources.some((s) => s());
+  }
+
   /** Server-wide idleness, as d1 reports it. */
   idle(): { idle: boolean; last_idle: string } {
-    const kernelsBusy = this.relay.handles().some((h) => h.status === 'busy');
-    const busy = kernelsBusy || this.busySources.some((s) => s());
+    const busy = this.busy();
     if (!busy && this.relay.handles().length === 0) this.touchIdle();
     return { idle: !busy, last_idle: this.lastIdle.toISOString().replace('Z', '') + '000' };
   }

@@ -235,7 +235,7 @@ export class NotebookKernels {
    * none fits or it cannot be moved; then a fresh kernel starts there instead.
    */
   private async fromPool(nb: OpenNotebook): Promise<KernelHandle | null> {
-    const handle = this.pool.take(nb.kernelspec.name);
+    const handle = await this.pool.take(nb.kernelspec.name);
     if (!handle || nb.workingDirectory === this.config.rootDir) return handle;
     const code = chdirCode(nb.kernelspec.language ?? '', nb.workingDirectory);
     try {
