@@ -173,7 +173,14 @@ describe('kernel requests right after open wait for the kernel', () => {
     ws.send({ command: 'complete', command_id: 'ws-2', body: { code: 'pri' } });
     await ws.until((m) => m.some((x) => x.error), 'the error');
     expect(ws.of('error')).toEqual([{ message: reason, command_id: 'ws-2' }]);
+    // Live, or in the greeting of a client that connected after the start failed: once either way.
     expect(ws.of('kernel_status')).toEqual([{ execution_state: 'dead', kernel_name: 'broken' }]);
+    const late = await new WsRecorder(`${d1.wsUrl}/notebooks/${uuid}/ws/notebook`, {
+      token: await token(),
+    }).ready();
+    await late.until((m) => m.length > 0, 'the greeting');
+    expect(late.messages).toEqual([{ kernel_status: { execution_state: 'dead', kernel_name: 'broken' } }]);
+    late.close();
     // The notebook itself is intact and still served.
     expect((await d1.request('GET', base)).json.notebook.cells.map((c: any) => c.source)).toEqual(['1 + 1']);
     ws.close();

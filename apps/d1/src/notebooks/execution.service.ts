@@ -5,7 +5,7 @@ import type { Subscription } from 'rxjs';
 import { conflict, kernelUnavailable } from '../common/errors';
 import { KERNEL_START_TIMEOUT_MS } from '../kernels/kernel-pool';
 import { KernelsService } from '../kernels/kernels.service';
-import { NotebookEvents } from '../events/notebook-events';
+import { D1Message, NotebookEvents } from '../events/notebook-events';
 import { MetricsService } from '../server/metrics.service';
 import { lostConnectionOutput } from './execution-queue';
 import { NotebookKernels } from './notebook-kernels';
@@ -65,12 +65,7 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     this.events.registerSource({
       exists: (uuid) => this.notebooks.find(uuid) !== undefined,
       snapshot: (uuid) => this.notebooks.find(uuid)?.model.toJson() ?? null,
-      greeting: (uuid) => {
-        const input = this.runtimes.get(uuid)?.queue.pendingInput;
-        if (!input) return [];
-        const { parentHeader: _omit, ...shown } = input;
-        return [{ input_request: shown }];
-      },
+      greeting: (uuid) => this.greeting(uuid),
       command: (uuid, clientId, raw) =>
         this.requests.handleCommand(this.notebooks.find(uuid) ?? null, clientId, raw),
     });
@@ -78,6 +73,23 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     for (const s of this.subscriptions) s.unsubscribe();
+  }
+
+  /**
+   * What a client that connects now needs to know at once: that the kernel could not start (it missed the
+   * `kernel_status` then), and a pending input().
+   */
+  private greeting(uuid: string): D1Message[] {
+    const nb = this.notebooks.find(uuid);
+    const out: D1Message[] = [];
+    if (nb && this.nbKernels.unavailable(nb))
+      out.push({ kernel_status: { execution_state: 'dead', kernel_name: nb.kernelspec.name } });
+    const input = this.runtimes.get(uuid)?.queue.pendingInput;
+    if (input) {
+      const { parentHeader: _omit, ...shown } = input;
+      out.push({ input_request: shown });
+    }
+    return out;
   }
 
   /** The runtime of an open notebook, created on first use. */
