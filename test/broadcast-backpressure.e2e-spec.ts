@@ -44,6 +44,13 @@ describe('broadcast: backpressure', () => {
 
   it('closes a client that stops reading while 50 others receive everything; it resyncs with ?since', async () => {
     const uuid = await openNotebook(d1, [FLOOD]);
+    // The notebook took the pool's kernel; the refill boots another. Let it finish first: on a busy machine
+    // it would take the CPU the four-second flood needs to fill the slow client's queue.
+    await waitFor(
+      async () => (await d1.request('GET', '/kernels/pool')).json.kernel_pool.ready === 1,
+      'the kernel pool to refill',
+      30_000,
+    );
     const start = await getNotebook(d1, uuid);
     const url = `${d1.wsUrl}/notebooks/${uuid}/ws/notebook?since=${start.version}`;
     const fast = await openMany(url, token, 50);
