@@ -101,6 +101,37 @@ describe('kernel requests right after open wait for the kernel', () => {
     ws.close();
   });
 
+  it('a read-only token gets 403 at once from a starting kernel, and nothing it sent runs there', async () => {
+    const uuid = await open(['1']);
+    const base = `/notebooks/${uuid}`;
+    const marker = join(d1.rootDir, `read-only-ran-${Math.random().toString(36).slice(2)}`);
+    const auth = `Bearer ${await d1.token({ read_access: true, write_access: false })}`;
+    const calls = await Promise.all([
+      d1.request('POST', `${base}/scratch_execute`, {
+        auth,
+        body: { code: `open(${JSON.stringify(marker)}, "w")` },
+      }),
+      d1.request('POST', `${base}/complete`, {
+        auth,
+        body: { code: `open(${JSON.stringify(marker)}, "w")` },
+      }),
+      d1.request('POST', `${base}/interrupt_kernel`, { auth }),
+      d1.request('POST', `${base}/restart_kernel`, { auth }),
+      d1.request('PATCH', `${base}/change_working_directory?directory=.`, { auth }),
+      d1.request('GET', `${base}/vars`, { auth }),
+    ]);
+    expect(calls.map((c) => [c.status, c.json.error])).toEqual(Array(6).fill([403, 'FORBIDDEN']));
+    const ws = await new WsRecorder(`${d1.wsUrl}/notebooks/${uuid}/ws/notebook`, {
+      token: await token(),
+    }).ready();
+    const check = `import os\nprint(os.path.exists(${JSON.stringify(marker)}))`;
+    expect((await d1.request('POST', `${base}/scratch_execute`, { body: { code: check } })).status).toBe(200);
+    await ws.until((m) => m.some((x) => x.scratch_update?.output), 'the check');
+    expect(ws.of('scratch_update').find((u) => u.output).output.text).toBe('False\n');
+    expect(ws.of('kernel_restarted')).toEqual([]);
+    ws.close();
+  });
+
   it('change_working_directory and vars/{name} right after open reach the new kernel', async () => {
     mkdirSync(join(d1.rootDir, 'sub'), { recursive: true });
     const uuid = await open(['import os\nos.getcwd()']);
