@@ -32,14 +32,19 @@ async function runCell(d1: TestD1, uuid: string, cellId: string, ws: WsRecorder)
 describe('kernels in a remote gateway', () => {
   let gateway: TestGateway;
   let d1: TestD1;
+  let stateHome: string;
 
   beforeAll(async () => {
     gateway = await startGateway();
-    d1 = await startD1({ gatewayUrl: gateway.url, gatewayToken: gateway.token });
+    stateHome = realpathSync(mkdtempSync(join(tmpdir(), 'd1-gateway-state-')));
+    const childEnv = { ...process.env, XDG_STATE_HOME: stateHome } as Record<string, string>;
+    d1 = await startD1({ gatewayUrl: gateway.url, gatewayToken: gateway.token, childEnv });
   }, 60_000);
   afterAll(async () => {
+    await d1?.request('DELETE', '/notebooks');
     await d1?.close();
     await gateway?.stop();
+    rmSync(stateHome, { recursive: true, force: true });
   });
 
   it('starts no local Jupyter Server and reports gateway mode', async () => {

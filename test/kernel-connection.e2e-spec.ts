@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestD1, startD1, waitFor } from './support/d1';
 import {
@@ -112,10 +113,16 @@ describe('a lost kernel connection: a gateway behind a relay that loses data', (
   let relay: TcpRelay;
   let d1: TestD1;
   const sessions: Session[] = [];
+  let stateHome: string;
   beforeAll(async () => {
     gateway = await startGateway();
     relay = await TcpRelay.start(gateway.port);
-    d1 = await startD1({ gatewayUrl: `http://127.0.0.1:${relay.port}`, gatewayToken: gateway.token });
+    stateHome = realpathSync(mkdtempSync(join(tmpdir(), 'd1-connection-state-')));
+    d1 = await startD1({
+      gatewayUrl: `http://127.0.0.1:${relay.port}`,
+      gatewayToken: gateway.token,
+      childEnv: { ...process.env, XDG_STATE_HOME: stateHome } as Record<string, string>,
+    });
   }, 60_000);
   afterEach(async () => {
     for (const s of sessions.splice(0)) await s.close();
@@ -124,6 +131,7 @@ describe('a lost kernel connection: a gateway behind a relay that loses data', (
     await d1?.close();
     await relay?.close();
     await gateway?.stop();
+    rmSync(stateHome, { recursive: true, force: true });
   });
 
   const session = async (cells: string[]) => {
