@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { REPO } from './support/d1-process';
 import { concurrency } from './concurrency.bench';
 import { fanoutBench } from './fanout.bench';
+import { firstResult } from './first-result.bench';
 import { flood } from './flood.bench';
 import { mcp } from './mcp.bench';
 import { roundtrip } from './roundtrip.bench';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, Bench> = {
   concurrency,
   mcp,
   web,
+  first_result: firstResult,
 };
 
 /** Runs the benchmarks named in BENCH_ONLY (comma-separated; default all), one JSON object per line. */

@@ -90,6 +90,13 @@ describe('broadcast: backpressure', () => {
   it('closes a client that stops reading while 50 others receive everything; it resyncs with ?since', async () => {
     const stopFile = join(d1.rootDir, 'stop-flood');
     const uuid = await openNotebook(d1, [flood(stopFile)]);
+    // The notebook took the pool's kernel; the refill boots another. Let it finish first, so that a kernel boot
+    // does not compete with the flood for the CPU.
+    await waitFor(
+      async () => (await d1.request('GET', '/kernels/pool')).json.kernel_pool.ready === 1,
+      'the kernel pool to refill',
+      30_000,
+    );
     const start = await getNotebook(d1, uuid);
     const url = `${d1.wsUrl}/notebooks/${uuid}/ws/notebook?since=${start.version}`;
     const fast = await openMany(url, token, 50);

@@ -134,6 +134,7 @@ describe('start-d1', () => {
         D1_SECRET_TOKEN: secret,
         D1_ROOT_DIR: rootDir,
         D1_LOG_LEVEL: 'warn',
+        D1_KERNEL_POOL: '2',
       };
       const t0 = Date.now();
       child = spawn(START_D1, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -173,8 +174,16 @@ describe('start-d1', () => {
       const { server_info } = (await (await authed('/server/jupyter')).json()) as {
         server_info: { pid: number };
       };
+      // D1_KERNEL_POOL=2 keeps two more kernels started; they must go with d1 too.
+      await waitFor(
+        async () =>
+          ((await (await authed('/kernels/pool')).json()) as { kernel_pool: { ready: number } }).kernel_pool
+            .ready === 2,
+        'the kernel pool to fill',
+        30_000,
+      );
       const kernelPids = childPids(server_info.pid);
-      expect(kernelPids.length).toBe(1);
+      expect(kernelPids.length).toBe(3);
 
       const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
       const t0 = Date.now();

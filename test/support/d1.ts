@@ -34,9 +34,10 @@ export interface TestResponse {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** Starts d1 on a free port with a fresh root dir. */
+/** Starts d1 on a free port with a fresh root dir (removed on close), or on `overrides.rootDir` (kept). */
 export async function startD1(overrides: Partial<D1Config> = {}): Promise<TestD1> {
-  const rootDir = realpathSync(mkdtempSync(join(tmpdir(), 'd1-test-')));
+  const ownRoot = overrides.rootDir === undefined;
+  const rootDir = overrides.rootDir ?? realpathSync(mkdtempSync(join(tmpdir(), 'd1-test-')));
   const secret = 'test-secret-' + Math.random().toString(36).slice(2);
   const config = makeConfig({ secretToken: secret, rootDir, logLevel: 'warn', ...overrides });
   const app = await createApp(config);
@@ -91,7 +92,7 @@ export async function startD1(overrides: Partial<D1Config> = {}): Promise<TestD1
     request,
     close: async () => {
       await app.close();
-      rmSync(rootDir, { recursive: true, force: true });
+      if (ownRoot) rmSync(rootDir, { recursive: true, force: true });
     },
   };
 }

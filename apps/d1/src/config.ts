@@ -17,6 +17,8 @@ export interface D1Config {
   logFormat: LogFormat;
   proxyConfig: string | null;
   defaultKernel: string | null;
+  /** Started kernels of the default spec kept ready for notebooks that open (0: none). */
+  kernelPool: number;
   /** Largest body of an upload route (whole notebooks). */
   maxBodyBytes: number;
   /** Largest body of every other route (never above maxBodyBytes). */
@@ -110,6 +112,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     env: 'D1_DEFAULT_KERNEL',
     type: 'string',
     help: 'kernel spec used when a notebook names none (default: the service default)',
+  },
+  'kernel-pool': {
+    env: 'D1_KERNEL_POOL',
+    type: 'string',
+    help: 'started kernels of the default spec kept ready for notebooks that open (default 1; 0: off)',
   },
   'max-body': {
     env: 'D1_MAX_BODY',
@@ -237,6 +244,7 @@ function buildConfig(get: (name: string) => string | undefined, env: NodeJS.Proc
     logFormat,
     proxyConfig: proxyConfig ? resolve(proxyConfig) : null,
     defaultKernel: get('default-kernel') ?? null,
+    kernelPool: intFlag('kernel-pool', get('kernel-pool'), 1, 0, 64),
     maxBodyBytes,
     maxJsonBodyBytes: Math.min(
       maxBodyBytes,

@@ -1,5 +1,5 @@
 /** Why a relay call failed, in terms the rest of d1 can act on. */
-export type RelayErrorKind = 'not_found' | 'unavailable' | 'bad_request' | 'dead' | 'timeout';
+export type RelayErrorKind = 'not_found' | 'unavailable' | 'bad_request' | 'dead' | 'timeout' | 'lost';
 
 /** The one error type the relay throws; foreign errors are translated into it here. */
 export class RelayError extends Error {
@@ -9,6 +9,20 @@ export class RelayError extends Error {
   ) {
     super(message);
     this.name = 'RelayError';
+  }
+}
+
+/**
+ * A request whose reply or idle status was lost with a kernel connection: the kernel handled every later
+ * request, so nothing more will come for it. `reply` is the execute_reply content when that much arrived.
+ */
+export class RequestLost extends RelayError {
+  constructor(
+    readonly msgId: string,
+    readonly reply: Record<string, unknown> | null,
+  ) {
+    super('lost', `The connection to the kernel was lost before request ${msgId} finished`);
+    this.name = 'RequestLost';
   }
 }
 

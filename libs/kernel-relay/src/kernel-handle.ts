@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
-import { RelayError, translateError } from './errors';
+import { RelayError, RequestLost, translateError } from './errors';
+import { InFlight } from './in-flight';
 import {
   ExecuteOptions,
   ExecuteReply,
@@ -18,6 +19,11 @@ export interface KernelHandleEvents {
   message: [RelayMessage];
   /** The kernel went away for good (deleted or dead); the handle is unusable. */
   disposed: [];
+  /**
+   * The websocket to the kernel came back after it was lost (not after a restart). Messages of the outage
+   * may be gone: call `reconcile()` to end the requests they belonged to.
+   */
+  reconnected: [];
 }
 
 /** A shell request in flight: its msg_id now, its reply later. */
@@ -35,11 +41,19 @@ export interface Execution {
 /** One live connection to a kernel: execute, interrupt, restart, input, and typed events. */
 export class KernelHandle extends EventEmitter<KernelHandleEvents> {
   private state: KernelState;
+  private readonly inFlight = new InFlight();
+  private wasConnected: boolean;
+  /** Bumped on every reconnect; a reconciliation belongs to the reconnect it followed. */
+  private reconnects = 0;
+  /** A restart began: its reconnect is no outage. */
+  private restartReconnect = false;
 
   constructor(private readonly conn: Kernel.IKernelConnection) {
     super();
     this.state = toKernelState(conn.status);
+    this.wasConnected = conn.connectionStatus === 'connected';
     conn.statusChanged.connect((_, status) => this.onStatus(toKernelState(status)));
+    conn.connectionStatusChanged.connect((_, status) => this.onConnection(status));
     conn.anyMessage.connect((_, args) => {
       if (args.direction === 'recv') this.emit('message', toRelayMessage(args.msg));
     });
@@ -68,7 +82,22 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
 
   /** Resolves when the kernel has answered kernel_info (the only reliable readiness signal). */
   async ready(timeoutMs = 60_000): Promise<void> {
-    await withTimeout(this.conn.info, timeoutMs, `kernel ${this.id} did not answer kernel_info`);
+    // A kernel that dies (or is shut down) first never answers: say so at once rather than at the timeout.
+    let onGone = (): void => undefined;
+    const gone = new Promise<never>((_, reject) => {
+      onGone = () => reject(new RelayError('dead', `kernel ${this.id} died before it answered kernel_info`));
+      if (this.conn.isDisposed) onGone();
+      this.once('disposed', onGone);
+    });
+    try {
+      await withTimeout(
+        Promise.race([this.conn.info, gone]),
+        timeoutMs,
+        `kernel ${this.id} did not answer kernel_info`,
+      );
+    } finally {
+      this.off('disposed', onGone);
+    }
   }
 
   /**
@@ -141,17 +170,48 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
       if (msg.header.msg_type === 'update_display_data' && msg.parent_header?.msg_id === msgId) relay(msg);
     };
     this.conn.iopubMessage.connect(onIopub);
-    const disconnect = (): boolean => this.conn.iopubMessage.disconnect(onIopub);
-    future.done.then(disconnect, disconnect);
+    let reply: Record<string, unknown> | null = null;
     future.onStdin = relay;
-    future.onReply = relay;
-    const done = future.done.then(
-      (reply) => (reply as KernelMessage.IExecuteReplyMsg).content as unknown as ExecuteReply,
-      () => {
-        throw new RelayError('dead', 'The kernel restarted or died before the execution finished');
-      },
-    );
+    future.onReply = (msg) => {
+      reply = msg.content as unknown as Record<string, unknown>;
+      relay(msg);
+    };
+    const done = this.inFlight
+      .track(
+        future,
+        () => reply,
+        () => this.conn.iopubMessage.disconnect(onIopub),
+      )
+      .then(
+        (msg) => msg.content as unknown as ExecuteReply,
+        (err: unknown) => {
+          if (err instanceof RequestLost) throw err;
+          throw new RelayError('dead', 'The kernel restarted or died before the execution finished');
+        },
+      );
     return { msgId, done };
+  }
+
+  /**
+   * Ends the requests whose messages a lost connection took away: sends a kernel_info_request and, once its
+   * reply and idle status arrived, ends every request sent before it that still waits. The kernel handles
+   * shell requests one at a time, in order, so nothing more will come for those. Their promises reject with
+   * RequestLost (an execution's carries its execute_reply when that much arrived). Resolves with how many
+   * were ended; calls after the same reconnect share one reconciliation.
+   */
+  reconcile(): Promise<number> {
+    try {
+      return this.inFlight.reconcile(this.reconnects, () =>
+        this.conn.sendShellMessage(this.message('kernel_info_request', {}), true, true),
+      );
+    } catch (err) {
+      return Promise.reject(translateError(err, `reconcile kernel ${this.id}`));
+    }
+  }
+
+  /** How many requests this connection still waits on (replies or idle statuses to come). */
+  get waiting(): number {
+    return this.inFlight.size;
   }
 
   /** Answers a pending input_request of the execution `parentMsgId`. */
@@ -227,31 +287,52 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
   }
 
   private shellRequest(msgType: 'complete_request' | 'history_request', content: object): ShellRequest {
+    let future: Kernel.IShellFuture;
     try {
-      const msg = KernelMessage.createMessage({
-        msgType,
-        channel: 'shell',
-        session: this.conn.clientId,
-        username: this.conn.username,
-        content,
-      } as never) as unknown as KernelMessage.IShellMessage;
-      const future = this.conn.sendShellMessage(msg, true, true);
-      const reply = future.done.then(
-        (m) => toRelayMessage(m as KernelMessage.IMessage),
-        () => {
-          throw new RelayError('dead', `${msgType}: the kernel restarted before it answered`);
-        },
-      );
-      return { msgId: msg.header.msg_id, reply };
+      future = this.conn.sendShellMessage(this.message(msgType, content), true, true);
     } catch (err) {
       throw translateError(err, `${msgType} on kernel ${this.id}`);
     }
+    const reply = this.inFlight
+      .track(future, () => null)
+      .then(
+        (m) => toRelayMessage(m),
+        (err: unknown) => {
+          if (err instanceof RequestLost) throw err;
+          throw new RelayError('dead', `${msgType}: the kernel restarted before it answered`);
+        },
+      );
+    return { msgId: future.msg.header.msg_id, reply };
+  }
+
+  private message(msgType: string, content: object): KernelMessage.IShellMessage {
+    return KernelMessage.createMessage({
+      msgType,
+      channel: 'shell',
+      session: this.conn.clientId,
+      username: this.conn.username,
+      content,
+    } as never) as unknown as KernelMessage.IShellMessage;
   }
 
   private onStatus(state: KernelState): void {
+    // A restart (d1's or the kernel service's) reconnects the websocket; that reconnect is the restart's.
+    if (state === 'restarting') this.restartReconnect = true;
     if (state === this.state) return;
     this.state = state;
     this.emit('status', state);
+  }
+
+  private onConnection(status: string): void {
+    if (status !== 'connected') return;
+    const again = this.wasConnected;
+    this.wasConnected = true;
+    // services drop every request of the old kernel themselves after a restart: nothing to reconcile.
+    const restart = this.restartReconnect;
+    this.restartReconnect = false;
+    if (!again || restart || this.conn.status === 'dead') return;
+    this.reconnects++;
+    this.emit('reconnected');
   }
 }
 

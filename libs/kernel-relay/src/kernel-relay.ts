@@ -43,6 +43,8 @@ export interface StartOptions {
   /** Directory (relative to the kernel service's root) the kernel starts in. */
   path?: string;
   readyTimeoutMs?: number;
+  /** Told the kernel id as soon as the kernel service created it, before it answered kernel_info. */
+  onCreated?: (id: string) => void;
 }
 
 /** Talks to a Jupyter kernel service through @jupyterlab/services: the only place d1 knows that protocol. */
@@ -96,6 +98,7 @@ export class KernelRelay extends EventEmitter<{ status: [id: string, state: Kern
     const body: Record<string, string> = { name };
     if (opts.path !== undefined) body.path = opts.path;
     const model = (await this.rest('POST', 'api/kernels', body, `start kernel ${name}`)) as Kernel.IModel;
+    opts.onCreated?.(model.id);
     const handle = this.connect(model);
     try {
       await handle.ready(opts.readyTimeoutMs);
@@ -123,6 +126,13 @@ export class KernelRelay extends EventEmitter<{ status: [id: string, state: Kern
     if (existing) return existing;
     const model = await this.model(id);
     return this.connect(model as Kernel.IModel);
+  }
+
+  /** Drops the connection to a kernel and forgets it; the kernel keeps running (another process may attach). */
+  release(id: string): void {
+    const h = this.connections.get(id);
+    this.connections.delete(id);
+    h?.dispose();
   }
 
   /** Shuts a kernel down; unknown kernels are an error. */
@@ -213,9 +223,13 @@ function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
+/** What a kernel service's error body says, in one line: its message, or the exception its traceback ends with. */
 function firstLine(text: string): string {
   try {
-    const parsed = JSON.parse(text) as { message?: string; reason?: string };
+    const parsed = JSON.parse(text) as { message?: string; reason?: string; traceback?: string };
+    const cause = parsed.traceback?.trim().split('\n').pop()?.trim();
+    // Jupyter Server answers "Unhandled error" for a kernel that failed to launch; the traceback says why.
+    if (cause && (!parsed.message || parsed.message === 'Unhandled error')) return cause.slice(0, 300);
     return parsed.message ?? parsed.reason ?? '';
   } catch {
     return text.split('\n')[0].slice(0, 200);

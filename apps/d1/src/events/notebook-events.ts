@@ -152,6 +152,14 @@ export class NotebookEvents {
     this.historyLimits = { ...this.historyLimits, ...limits };
   }
 
+  /**
+   * Makes a notebook's versions continue above `floor`: a notebook a restarted d1 reopens under its old uuid,
+   * so that no `?since` from the earlier process can pass for a version of this one.
+   */
+  continueAbove(notebookUuid: string, floor: number): void {
+    if (floor > this.version(notebookUuid)) this.versions.set(notebookUuid, floor);
+  }
+
   /** Forgets a closed notebook's history (its version stays, so a reopened uuid keeps growing). */
   forget(notebookUuid: string): void {
     const perNotebook = this.pending.get(notebookUuid);

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Read, Write } from '../auth/access.decorator';
 import { GetOrPost } from '../common/get-or-post.decorator';
+import { KernelPool } from './kernel-pool';
 import { ExecuteCodeDto, StartKernelDto } from './kernels.dto';
 import { KernelsService } from './kernels.service';
 import { streamNdjson } from './ndjson';
@@ -11,12 +12,21 @@ import { streamNdjson } from './ndjson';
 @ApiTags('kernels')
 @Controller('kernels')
 export class KernelsController {
-  constructor(private readonly kernels: KernelsService) {}
+  constructor(
+    private readonly kernels: KernelsService,
+    private readonly pool: KernelPool,
+  ) {}
 
   @Get('specs')
   @Read()
   async specs() {
     return { kernel_specs: await this.kernels.specs() };
+  }
+
+  @Get('pool')
+  @Read()
+  poolStatus() {
+    return { kernel_pool: this.pool.status() };
   }
 
   @Get('idle')

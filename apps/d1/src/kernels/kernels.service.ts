@@ -3,12 +3,15 @@ import { KernelModelInfo, KernelRelay, RelayError, RelayMessage } from '@d1/kern
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { D1_CONFIG, D1Config } from '../app-config';
-import { badRequest, notFound } from '../common/errors';
+import { D1Error, badRequest, notFound } from '../common/errors';
 import { JupyterService } from '../server/jupyter.service';
 import { D1KernelSpec, orderKernelSpecs } from './kernel-specs';
 
-/** Maps an id a client gave (a notebook uuid, say) to a kernel id, or undefined. */
-export type KernelIdResolver = (id: string) => string | undefined;
+/**
+ * Maps an id a client gave (a notebook uuid, say) to a kernel id, or undefined; may wait for that kernel to
+ * start, and throws (a 503 saying why) when it cannot.
+ */
+export type KernelIdResolver = (id: string) => Promise<string | undefined> | string | undefined;
 
 /** Kernels as d1's REST API sees them: specs, lifecycle, idleness and headless execution. */
 @Injectable()
@@ -50,10 +53,10 @@ export class KernelsService implements OnApplicationBootstrap {
     this.lastIdle = new Date();
   }
 
-  /** The kernel id for a client-given id: a notebook uuid or a kernel id. */
-  resolve(id: string): string {
+  /** The kernel id for a client-given id: a notebook uuid (once its kernel is ready) or a kernel id. */
+  async resolve(id: string): Promise<string> {
     for (const r of this.resolvers) {
-      const k = r(id);
+      const k = await r(id);
       if (k) return k;
     }
     return id;
@@ -72,10 +75,14 @@ export class KernelsService implements OnApplicationBootstrap {
     return specs.default || Object.keys(specs.kernelspecs)[0] || 'python3';
   }
 
+  /** Whether any kernel or queued cell is busy now. */
+  busy(): boolean {
+    return this.relay.handles().some((h) => h.status === 'busy') || this.busySources.some((s) => s());
+  }
+
   /** Server-wide idleness, as d1 reports it. */
   idle(): { idle: boolean; last_idle: string } {
-    const kernelsBusy = this.relay.handles().some((h) => h.status === 'busy');
-    const busy = kernelsBusy || this.busySources.some((s) => s());
+    const busy = this.busy();
     if (!busy && this.relay.handles().length === 0) this.touchIdle();
     return { idle: !busy, last_idle: this.lastIdle.toISOString().replace('Z', '') + '000' };
   }
@@ -83,11 +90,13 @@ export class KernelsService implements OnApplicationBootstrap {
   /** Whether a kernel exists and is not dead; an unreachable kernel service is a 503, not "dead". */
   async isAlive(id: string): Promise<{ kernel_is_alive: boolean; kernel_id: string }> {
     try {
-      const model = await this.relay.model(this.resolve(id));
+      const model = await this.relay.model(await this.resolve(id));
       return { kernel_is_alive: model.execution_state !== 'dead', kernel_id: id };
     } catch (err) {
-      if (err instanceof RelayError && err.kind === 'not_found')
-        return { kernel_is_alive: false, kernel_id: id };
+      const gone = err instanceof RelayError && err.kind === 'not_found';
+      // Only a resolver throws D1Errors: a notebook whose kernel could not start has no live kernel.
+      const failed = err instanceof D1Error && err.status === 503;
+      if (gone || failed) return { kernel_is_alive: false, kernel_id: id };
       throw err;
     }
   }
@@ -134,14 +143,21 @@ export class KernelsService implements OnApplicationBootstrap {
    */
   async execute(id: string, code: string, emit: (msg: RelayMessage) => void): Promise<void> {
     const handle = await this.onKernel(id, (k) => this.relay.attach(k));
-    const execution = handle.execute(code, { storeHistory: true, allowStdin: false }, emit);
-    await execution.done;
+    // A reply or idle lost with the kernel's connection would leave the stream open for ever.
+    const reconcile = (): void => void handle.reconcile().catch(() => undefined);
+    handle.on('reconnected', reconcile);
+    try {
+      const execution = handle.execute(code, { storeHistory: true, allowStdin: false }, emit);
+      await execution.done;
+    } finally {
+      handle.off('reconnected', reconcile);
+    }
   }
 
   /** Runs `op` on the kernel an id names; the relay's "not found" becomes a 404 naming the id the client gave. */
   private async onKernel<T>(id: string, op: (kernelId: string) => Promise<T>): Promise<T> {
     try {
-      return await op(this.resolve(id));
+      return await op(await this.resolve(id));
     } catch (err) {
       if (err instanceof RelayError && err.kind === 'not_found') throw notFound(`Kernel not found: ${id}`);
       throw err;

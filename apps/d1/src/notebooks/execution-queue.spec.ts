@@ -1,6 +1,6 @@
-import type { ExecuteReply, KernelHandle, RelayMessage } from '@d1/kernel-relay';
+import { type ExecuteReply, type KernelHandle, type RelayMessage, RequestLost } from '@d1/kernel-relay';
 import { NotebookModel, type CodeCellJson } from '@d1/notebook';
-import { ExecutionQueue, deadKernelOutput } from './execution-queue';
+import { ExecutionQueue, deadKernelOutput, lostConnectionOutput } from './execution-queue';
 
 /** A kernel at the adapter boundary: records requests; the test plays the kernel's messages. */
 class FakeKernel {
@@ -9,14 +9,22 @@ class FakeKernel {
     code: string;
     feed: (m: RelayMessage) => void;
     finish: (r: ExecuteReply) => void;
+    /** The connection lost this request's reply or idle (what a reconciliation finds). */
+    lose: (reply: ExecuteReply | null) => void;
   }> = [];
   readonly inputs: string[] = [];
 
   execute(code: string, opts: { msgId?: string }, onMessage: (m: RelayMessage) => void) {
     let finish!: (r: ExecuteReply) => void;
-    const done = new Promise<ExecuteReply>((resolve) => (finish = resolve));
-    this.runs.push({ msgId: opts.msgId!, code, feed: onMessage, finish });
-    return { msgId: opts.msgId!, done };
+    let fail!: (err: Error) => void;
+    const done = new Promise<ExecuteReply>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    const msgId = opts.msgId!;
+    const lose = (reply: ExecuteReply | null) => fail(new RequestLost(msgId, reply));
+    this.runs.push({ msgId, code, feed: onMessage, finish, lose });
+    return { msgId, done };
   }
 
   sendInput(value: string): void {
@@ -135,6 +143,52 @@ describe('ExecutionQueue', () => {
       'update c1 idle',
     ]);
     for (const id of ids) expect(code(model, id).outputs).toEqual([deadKernelOutput()]);
+  });
+
+  it('a run whose reply and idle were lost ends with its outputs and a note; the cells behind it still run', async () => {
+    const { ids, kernel, log, queue, model } = setup(['print(1)', 'print(2)']);
+    ids.forEach((id) => queue.enqueue(id));
+    const run = kernel.runs[0];
+    run.feed(msg('status', { execution_state: 'busy' }));
+    run.feed(msg('execute_input', { code: 'print(1)', execution_count: 3 }));
+    run.feed(msg('stream', { name: 'stdout', text: '1\n' }));
+    log.length = 0;
+    run.lose(null);
+    await flush();
+    expect(log).toEqual(['cell_execution_reply c0 error', 'update c0 idle']);
+    expect(code(model, ids[0]).outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: '1\n' },
+      lostConnectionOutput(),
+    ]);
+    expect(code(model, ids[0]).execution_count).toBe(3);
+    expect(kernel.runs.map((r) => r.code)).toEqual(['print(1)', 'print(2)']);
+    expect(queue.current).toBe(ids[1]);
+  });
+
+  it('a lost run keeps the reply that did arrive: an error there aborts the rest, as the kernel would', async () => {
+    const { ids, kernel, log, queue } = setup(['1/0', 'a']);
+    ids.forEach((id) => queue.enqueue(id));
+    log.length = 0;
+    kernel.runs[0].lose({ status: 'error', execution_count: 1 });
+    await flush();
+    expect(log).toEqual([
+      'cell_execution_reply c0 error',
+      'update c0 idle',
+      'cell_execution_reply c1 aborted',
+      'update c1 idle',
+    ]);
+    expect(kernel.runs).toHaveLength(1);
+  });
+
+  it('a run that never reached the kernel ends with only the note; the reply says ok when the kernel said so', async () => {
+    const { ids, kernel, log, queue, model } = setup(['x = 1']);
+    queue.enqueue(ids[0]);
+    log.length = 0;
+    kernel.runs[0].lose({ status: 'ok', execution_count: 2 });
+    await flush();
+    expect(log).toEqual(['cell_execution_reply c0 ok', 'update c0 idle']);
+    expect(code(model, ids[0]).outputs).toEqual([lostConnectionOutput()]);
+    expect(queue.busy).toBe(false);
   });
 
   it('cancel removes only a waiting cell', () => {

@@ -1,4 +1,4 @@
-import type { ExecuteReply, KernelHandle, RelayMessage } from '@d1/kernel-relay';
+import { type ExecuteReply, type KernelHandle, type RelayMessage, RequestLost } from '@d1/kernel-relay';
 import type { NotebookModel, Output } from '@d1/notebook';
 import { randomUUID } from 'node:crypto';
 import type { D1Message } from '../events/notebook-events';
@@ -51,6 +51,15 @@ export function deadKernelOutput(): Output {
     ename: 'DeadKernelError',
     evalue: 'The kernel died while this cell was queued or running; it has been restarted.',
     traceback: ['DeadKernelError: the kernel died; it has been restarted.'],
+  } as Output;
+}
+
+/** The note a cell gets when d1 lost its connection to the kernel while the cell ran. */
+export function lostConnectionOutput(): Output {
+  return {
+    output_type: 'stream',
+    name: 'stderr',
+    text: '[d1: the connection to the kernel was lost while this cell ran; output may be missing]\n',
   } as Output;
 }
 
@@ -181,7 +190,10 @@ export class ExecutionQueue {
       const execution = kernel.execute(source, { msgId: next.msgId }, (m) => this.onMessage(running, m));
       execution.done.then(
         (reply) => this.onDone(running, reply),
-        () => undefined, // the kernel restarted or died: failRunning() ends the cell
+        (err: unknown) => {
+          // A restart or death is ended by failRunning(); a lost reply or idle status ends here.
+          if (err instanceof RequestLost) this.onLost(running, err.reply as ExecuteReply | null);
+        },
       );
     } catch {
       this.running = null;
@@ -243,6 +255,26 @@ export class ExecutionQueue {
     }
     // Clients see the failed cell reach idle before the aborted replies, as the kernel would order them.
     if (reply.status !== 'ok') this.abortWaiting();
+    this.pump();
+  }
+
+  /**
+   * The kernel handled later requests, but this cell's reply or idle status was lost with the connection: it
+   * ends with what arrived (outputs kept, the reply's status if it came) and a note that output may be
+   * missing. Cells waiting behind it still run, unless the reply said the cell failed.
+   */
+  private onLost(run: Running, reply: ExecuteReply | null): void {
+    if (this.running !== run) return;
+    this.running = null;
+    if (this.input?.cell_id === run.cellId) this.input = null;
+    if (this.host.model.hasCell(run.cellId)) {
+      const count = reply?.execution_count ?? run.executionCount;
+      this.reply(run.cellId, run.msgId, count, reply?.status ?? 'error');
+      this.host.model.appendOutput(run.cellId, lostConnectionOutput());
+      this.host.model.setExecutionCount(run.cellId, run.executionCount);
+      this.settle(run.cellId);
+    }
+    if (reply && reply.status !== 'ok') this.abortWaiting();
     this.pump();
   }
 

@@ -86,22 +86,22 @@ export class ExecutionController {
   @Post('scratch_execute')
   @HttpCode(200)
   @Write()
-  scratch(@Param('uuid', UuidPipe) uuid: string, @D1Body(CodeBody) body: CodeBody) {
-    return { kernel_message: this.execution.scratch(uuid, body.code) };
+  async scratch(@Param('uuid', UuidPipe) uuid: string, @D1Body(CodeBody) body: CodeBody) {
+    return { kernel_message: await this.execution.scratch(uuid, body.code) };
   }
 
   @Post('complete')
   @HttpCode(200)
   @Write()
-  complete(@Param('uuid', UuidPipe) uuid: string, @D1Body(CompleteBody) body: CompleteBody) {
-    return { kernel_message: this.session.complete(uuid, body.code, body.cursor_position) };
+  async complete(@Param('uuid', UuidPipe) uuid: string, @D1Body(CompleteBody) body: CompleteBody) {
+    return { kernel_message: await this.session.complete(uuid, body.code, body.cursor_position) };
   }
 
   @Post('history')
   @HttpCode(200)
   @Read()
-  history(@Param('uuid', UuidPipe) uuid: string) {
-    return { kernel_message: this.session.history(uuid) };
+  async history(@Param('uuid', UuidPipe) uuid: string) {
+    return { kernel_message: await this.session.history(uuid) };
   }
 
   @Patch('change_working_directory')
@@ -119,8 +119,8 @@ export class ExecutionController {
 
   @Get('vars')
   @Write()
-  vars(@Param('uuid', UuidPipe) uuid: string) {
-    return { vars: this.session.vars(uuid) };
+  async vars(@Param('uuid', UuidPipe) uuid: string) {
+    return { vars: await this.session.vars(uuid) };
   }
 
   @Get('vars/:name')

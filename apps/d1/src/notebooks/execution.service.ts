@@ -1,15 +1,34 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { RelayMessage } from '@d1/kernel-relay';
+import { type KernelHandle, type RelayMessage, RequestLost } from '@d1/kernel-relay';
+import type { Output } from '@d1/notebook';
 import type { Subscription } from 'rxjs';
 import { conflict, kernelUnavailable } from '../common/errors';
+import { KERNEL_START_TIMEOUT_MS } from '../kernels/kernel-pool';
 import { KernelsService } from '../kernels/kernels.service';
-import { NotebookEvents } from '../events/notebook-events';
+import { D1Message, NotebookEvents } from '../events/notebook-events';
 import { MetricsService } from '../server/metrics.service';
+import { lostConnectionOutput } from './execution-queue';
 import { NotebookKernels } from './notebook-kernels';
 import { NotebookRuntime } from './notebook-runtime';
 import { NotebooksService } from './notebooks.service';
 import type { OpenNotebook } from './open-notebook';
 import { KernelRequests } from './kernel-requests';
+
+/** How a restart ends: outputs cleared, every code cell run again. */
+interface RestartOptions {
+  clear?: boolean;
+  runAll?: boolean;
+}
+
+/** The error output of cells that waited for a kernel that could not start. */
+function unavailableOutput(reason: string): Output {
+  return {
+    output_type: 'error',
+    ename: 'KernelUnavailable',
+    evalue: reason,
+    traceback: [`KernelUnavailable: ${reason}`],
+  } as Output;
+}
 
 /** `{message_id}` as d1 answers execution requests. */
 export interface KernelMessageRef {
@@ -46,12 +65,7 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     this.events.registerSource({
       exists: (uuid) => this.notebooks.find(uuid) !== undefined,
       snapshot: (uuid) => this.notebooks.find(uuid)?.model.toJson() ?? null,
-      greeting: (uuid) => {
-        const input = this.runtimes.get(uuid)?.queue.pendingInput;
-        if (!input) return [];
-        const { parentHeader: _omit, ...shown } = input;
-        return [{ input_request: shown }];
-      },
+      greeting: (uuid) => this.greeting(uuid),
       command: (uuid, clientId, raw) =>
         this.requests.handleCommand(this.notebooks.find(uuid) ?? null, clientId, raw),
     });
@@ -61,15 +75,31 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     for (const s of this.subscriptions) s.unsubscribe();
   }
 
+  /**
+   * What a client that connects now needs to know at once: that the kernel could not start (it missed the
+   * `kernel_status` then), and a pending input().
+   */
+  private greeting(uuid: string): D1Message[] {
+    const nb = this.notebooks.find(uuid);
+    const out: D1Message[] = [];
+    if (nb && this.nbKernels.unavailable(nb))
+      out.push({ kernel_status: { execution_state: 'dead', kernel_name: nb.kernelspec.name } });
+    const input = this.runtimes.get(uuid)?.queue.pendingInput;
+    if (input) {
+      const { parentHeader: _omit, ...shown } = input;
+      out.push({ input_request: shown });
+    }
+    return out;
+  }
+
   /** The runtime of an open notebook, created on first use. */
   runtime(nb: OpenNotebook): NotebookRuntime {
     let rt = this.runtimes.get(nb.uuid);
     if (!rt || rt.nb !== nb) {
       rt = new NotebookRuntime(nb, {
         events: this.events,
+        kernels: this.nbKernels,
         markChanged: (n) => this.notebooks.markChanged(n),
-        replaceKernel: (n) => this.nbKernels.replace(n),
-        announce: (n, state) => this.nbKernels.announce(n, state),
         workingDirectoryChanged: (n, cwd) => this.notebooks.setWorkingDirectory(n, cwd),
       });
       this.runtimes.set(nb.uuid, rt);
@@ -78,17 +108,22 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     return rt;
   }
 
-  /** Queues one cell; answers at once with the msg_id its execute_request will carry. */
+  /**
+   * Queues one cell; answers at once with the msg_id its execute_request will carry. A kernel still starting
+   * is waited for by the queue; one that cannot start is a 503 saying why.
+   */
   execute(uuid: string, cellId: string): KernelMessageRef {
     const nb = this.notebooks.get(uuid);
     nb.model.getCell(cellId);
+    const unavailable = this.nbKernels.unavailable(nb);
+    if (unavailable) throw kernelUnavailable(unavailable);
     const rt = this.runtime(nb);
     const msgId = rt.queue.enqueue(cellId);
     this.metrics.executionQueued();
-    if (!nb.kernel)
-      void nb.kernelReady.then(
+    if (!this.nbKernels.usable(nb))
+      void this.nbKernels.ready(nb).then(
         () => rt.queue.pump(),
-        () => rt.queue.abortWaiting(),
+        (err: Error) => rt.queue.abortWaiting(unavailableOutput(err.message)),
       );
     return { message_id: msgId };
   }
@@ -116,7 +151,7 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
   async interrupt(uuid: string): Promise<void> {
     const nb = this.notebooks.get(uuid);
     const rt = this.runtime(nb);
-    const kernel = this.kernelOf(nb);
+    const kernel = await this.kernelOf(nb);
     rt.queue.abortWaiting();
     rt.queue.dropInput();
     // Announced before the signal goes out, so it precedes the KeyboardInterrupt output for every client.
@@ -124,47 +159,66 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     await kernel.interrupt();
   }
 
-  /** Restarts the kernel (same id): queue emptied, cells idle, outputs cleared on request, then maybe run all. */
-  async restart(uuid: string, opts: { clear?: boolean; runAll?: boolean } = {}): Promise<KernelMessageRef[]> {
+  /**
+   * Restarts the kernel (same id): queue emptied, cells idle, outputs cleared on request, then maybe run all.
+   * A kernel still starting is restarted once it answers; one that is gone (a failed start, shut down by hand)
+   * is replaced by a fresh one.
+   */
+  async restart(uuid: string, opts: RestartOptions = {}): Promise<KernelMessageRef[]> {
     const nb = this.notebooks.get(uuid);
     const rt = this.runtime(nb);
-    rt.restarting = true;
-    try {
-      rt.queue.abortWaiting();
-      await this.restartOrReplace(nb, rt);
-    } finally {
-      rt.restarting = false;
-    }
-    nb.model.setAllIdle();
-    if (opts.clear || opts.runAll) nb.model.clearAll();
-    this.events.emit(nb.uuid, {
-      kernel_restarted: { run_all_cells: opts.runAll === true, cells: nb.model.cellsJson() },
-    });
-    // The new kernel starts where the notebook says, before any cell runs in it.
-    await this.requests.chdir(nb, rt, nb.workingDirectory).done.catch(() => undefined);
+    await this.nbKernels.settled(nb);
+    rt.queue.abortWaiting();
+    const kernel = this.nbKernels.usable(nb);
+    // Requests that come meanwhile wait until the new kernel is where the notebook says.
+    if (kernel) await this.nbKernels.during(nb, () => this.restartKernel(nb, rt, kernel, opts));
+    else await this.replaceKernel(nb, rt, opts);
     const runs = opts.runAll ? this.executeAll(uuid) : [];
     rt.finished(); // the old variables are gone: clients learn it (after the run when cells were queued)
     return runs;
   }
 
-  /** Restarts the kernel; a notebook whose kernel is gone (shut down by hand, say) gets a fresh one. */
-  private async restartOrReplace(nb: OpenNotebook, rt: NotebookRuntime): Promise<void> {
-    const kernel = nb.kernel;
-    if (kernel && !kernel.isDisposed) {
-      await kernel.restart();
-      rt.queue.failRunning(null);
-      rt.kernelRestarted(kernel);
-      return;
+  private async restartKernel(
+    nb: OpenNotebook,
+    rt: NotebookRuntime,
+    kernel: KernelHandle,
+    opts: RestartOptions,
+  ): Promise<KernelHandle> {
+    rt.restarting = true;
+    try {
+      await kernel.restart(KERNEL_START_TIMEOUT_MS);
+    } finally {
+      rt.restarting = false;
     }
     rt.queue.failRunning(null);
+    rt.kernelRestarted(kernel);
+    this.announceRestart(nb, opts);
+    // The new kernel starts where the notebook says, before any cell runs in it.
+    await this.requests.chdirOn(kernel, nb, rt, nb.workingDirectory).catch(() => undefined);
+    return kernel;
+  }
+
+  private async replaceKernel(nb: OpenNotebook, rt: NotebookRuntime, opts: RestartOptions): Promise<void> {
+    rt.queue.failRunning(null);
     await this.nbKernels.replace(nb);
-    if (!nb.kernel) throw kernelUnavailable('The notebook has no running kernel right now; retry shortly');
+    const kernel = this.nbKernels.usable(nb);
+    if (!kernel) throw kernelUnavailable(this.nbKernels.unavailable(nb) ?? 'The kernel did not start');
+    this.announceRestart(nb, opts);
+    await this.requests.chdirOn(kernel, nb, rt, nb.workingDirectory).catch(() => undefined);
+  }
+
+  private announceRestart(nb: OpenNotebook, opts: RestartOptions): void {
+    nb.model.setAllIdle();
+    if (opts.clear || opts.runAll) nb.model.clearAll();
+    this.events.emit(nb.uuid, {
+      kernel_restarted: { run_all_cells: opts.runAll === true, cells: nb.model.cellsJson() },
+    });
   }
 
   /** Runs code that belongs to no cell; results go out only as `scratch_update`. */
-  scratch(uuid: string, code: string): KernelMessageRef {
+  async scratch(uuid: string, code: string): Promise<KernelMessageRef> {
     const nb = this.notebooks.get(uuid);
-    const kernel = this.kernelOf(nb);
+    const kernel = await this.kernelOf(nb);
     const send = (m: object): void => void this.events.emit(nb.uuid, { scratch_update: m });
     const execution = kernel.execute(
       code,
@@ -173,7 +227,12 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     );
     execution.done.then(
       () => this.runtime(nb).finished(),
-      () => undefined,
+      (err: unknown) => {
+        if (!(err instanceof RequestLost)) return;
+        // Its idle status went with a lost connection: say so, and end it for clients.
+        send({ message_id: execution.msgId, output: lostConnectionOutput() });
+        send({ message_id: execution.msgId, execution_state: 'idle' });
+      },
     );
     return { message_id: execution.msgId };
   }
@@ -192,12 +251,9 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     return shown;
   }
 
-  /** The kernel of a notebook, or 503 when it is not available right now. */
-  kernelOf(nb: OpenNotebook) {
-    const kernel = nb.kernel;
-    if (!kernel || kernel.isDisposed)
-      throw kernelUnavailable('The notebook has no running kernel right now; retry shortly');
-    return kernel;
+  /** The notebook's kernel once it can take requests (waits while it starts); 503 saying why when it cannot. */
+  kernelOf(nb: OpenNotebook): Promise<KernelHandle> {
+    return this.nbKernels.ready(nb);
   }
 
   private scratchMessage(msgId: string, msg: RelayMessage, send: (m: object) => void): void {

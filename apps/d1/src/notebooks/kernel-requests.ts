@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { KernelHandle, RelayMessage } from '@d1/kernel-relay';
 import { D1Message, NotebookEvents } from '../events/notebook-events';
-import { kernelUnavailable } from '../common/errors';
+import { toD1Error } from '../common/error-json';
 import { runHidden } from './hidden-execution';
 import { chdirCode } from './kernel-snippets';
+import { NotebookKernels } from './notebook-kernels';
 import type { NotebookRuntime } from './notebook-runtime';
 import { NotebooksService } from './notebooks.service';
 import type { OpenNotebook } from './open-notebook';
@@ -21,17 +22,19 @@ export class KernelRequests {
 
   constructor(
     private readonly notebooks: NotebooksService,
+    private readonly kernels: NotebookKernels,
     private readonly events: NotebookEvents,
   ) {}
 
-  /** Sends a complete_request; the reply goes out as `complete_reply`. */
-  complete(
+  /** Sends a complete_request once the kernel is ready; the reply goes out as `complete_reply`. */
+  async complete(
     nb: OpenNotebook,
     code: string,
     cursor: number | undefined,
     to: ReplyTo = {},
-  ): { message_id: string } {
-    const request = this.kernel(nb).complete(code, cursor ?? [...code].length);
+  ): Promise<{ message_id: string }> {
+    const kernel = await this.kernels.ready(nb);
+    const request = kernel.complete(code, cursor ?? [...code].length);
     void request.reply.then(
       (reply) =>
         this.reply(nb, to, {
@@ -41,14 +44,20 @@ export class KernelRequests {
             command_id: to.commandId ?? null,
           },
         }),
-      (err: Error) => this.logger.debug(`complete failed: ${err.message}`),
+      (err: Error) => {
+        this.logger.debug(`complete failed: ${err.message}`);
+        // A websocket client waits for an answer to its command: it gets one either way.
+        if (to.clientId)
+          this.reply(nb, to, { error: { message: err.message, command_id: to.commandId ?? null } });
+      },
     );
     return { message_id: request.msgId };
   }
 
-  /** Sends a history_request; the reply goes out as `history_reply`. */
-  history(nb: OpenNotebook): { message_id: string } {
-    const request = this.kernel(nb).history();
+  /** Sends a history_request once the kernel is ready; the reply goes out as `history_reply`. */
+  async history(nb: OpenNotebook): Promise<{ message_id: string }> {
+    const kernel = await this.kernels.ready(nb);
+    const request = kernel.history();
     void request.reply.then(
       (reply) =>
         this.reply(nb, {}, { history_reply: { history: historyEntries(reply), message_id: request.msgId } }),
@@ -58,27 +67,20 @@ export class KernelRequests {
   }
 
   /**
-   * Changes the kernel's working directory (language-specific code); when it finishes the notebook's
-   * metadata follows, is saved and broadcast. Answers with the request's msg_id at once; `done` settles
-   * once the metadata followed (rejects when the kernel refused the change).
+   * Changes the kernel's working directory (language-specific code) once the kernel is ready; when it
+   * finishes the notebook's metadata follows, is saved and broadcast. Answers with the request's msg_id at
+   * once, without waiting for the change.
    */
-  chdir(nb: OpenNotebook, rt: NotebookRuntime, dir: string): { message_id: string; done: Promise<void> } {
-    const code = chdirCode(rt.language(), dir);
-    const kernel = this.kernel(nb);
-    if (!code) {
-      this.notebooks.setWorkingDirectory(nb, dir);
-      return { message_id: '', done: Promise.resolve() };
-    }
-    let msgId = '';
-    const done = runHidden(kernel, code, 30_000, (id) => (msgId = id)).then(
-      () => this.notebooks.setWorkingDirectory(nb, dir),
-      (err: Error) => {
-        this.logger.warn(`working directory of ${nb.uuid} not changed: ${err.message}`);
-        throw err;
-      },
-    );
-    done.catch(() => undefined); // logged above; callers that do not wait must not see it unhandled
-    return { message_id: msgId, done };
+  async chdir(nb: OpenNotebook, rt: NotebookRuntime, dir: string): Promise<{ message_id: string }> {
+    const kernel = await this.kernels.ready(nb);
+    const change = this.changeDirectory(kernel, nb, rt, dir);
+    change.done.catch(() => undefined); // logged; the caller does not wait
+    return { message_id: change.message_id };
+  }
+
+  /** chdir on a given kernel (d1's own set-up of a kernel it just restarted); settles once metadata followed. */
+  chdirOn(kernel: KernelHandle, nb: OpenNotebook, rt: NotebookRuntime, dir: string): Promise<void> {
+    return this.changeDirectory(kernel, nb, rt, dir).done;
   }
 
   /** A command sent over the notebook websocket; only `complete` exists (d1). */
@@ -117,25 +119,40 @@ export class KernelRequests {
       );
       return;
     }
-    try {
-      this.complete(nb, body.code as string, body.cursor_position as number | undefined, {
-        clientId,
-        commandId,
-      });
-    } catch (err) {
-      this.reply(nb, { clientId }, { error: { message: (err as Error).message, command_id: commandId } });
+    const to = { clientId, commandId };
+    this.complete(nb, body.code as string, body.cursor_position as number | undefined, to).catch(
+      (err: unknown) => {
+        const message = toD1Error(err)?.reason ?? (err as Error).message;
+        this.reply(nb, { clientId }, { error: { message, command_id: commandId } });
+      },
+    );
+  }
+
+  private changeDirectory(
+    kernel: KernelHandle,
+    nb: OpenNotebook,
+    rt: NotebookRuntime,
+    dir: string,
+  ): { message_id: string; done: Promise<void> } {
+    const code = chdirCode(rt.language(), dir);
+    if (!code) {
+      this.notebooks.setWorkingDirectory(nb, dir);
+      return { message_id: '', done: Promise.resolve() };
     }
+    let msgId = '';
+    const done = runHidden(kernel, code, 30_000, (id) => (msgId = id)).then(
+      () => this.notebooks.setWorkingDirectory(nb, dir),
+      (err: Error) => {
+        this.logger.warn(`working directory of ${nb.uuid} not changed: ${err.message}`);
+        throw err;
+      },
+    );
+    return { message_id: msgId, done };
   }
 
   private reply(nb: OpenNotebook, to: ReplyTo, message: D1Message): void {
     if (nb.closed) return;
     this.events.emit(nb.uuid, message, to.clientId ? { onlyClient: to.clientId } : {});
-  }
-
-  private kernel(nb: OpenNotebook): KernelHandle {
-    if (!nb.kernel || nb.kernel.isDisposed)
-      throw kernelUnavailable('The notebook has no running kernel right now; retry shortly');
-    return nb.kernel;
   }
 }
 

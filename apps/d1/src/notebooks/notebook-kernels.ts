@@ -1,31 +1,44 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { KernelHandle } from '@d1/kernel-relay';
+import { type KernelHandle, withTimeout } from '@d1/kernel-relay';
 import { Subject } from 'rxjs';
 import { D1_CONFIG, D1Config } from '../app-config';
+import { kernelUnavailable, notebookNotFound } from '../common/errors';
 import { NotebookEvents } from '../events/notebook-events';
+import { KERNEL_START_TIMEOUT_MS, KernelPool } from '../kernels/kernel-pool';
 import { KernelsService } from '../kernels/kernels.service';
+import { runHidden } from './hidden-execution';
+import { chdirCode } from './kernel-snippets';
 import { NotebookKernelspec, resolveKernelspec } from './kernelspec';
 import type { OpenNotebook } from './open-notebook';
 import { isInside, relativeToRoot } from './paths';
 
-/** A notebook got a kernel connection: at open, or a fresh kernel after the kernel service lost it. */
+/** A notebook's kernel changed: a new connection (at open, or a fresh kernel), or null when it was lost. */
 export interface KernelChange {
   notebookUuid: string;
-  handle: KernelHandle;
+  handle: KernelHandle | null;
 }
 
 /** Kernel states d1 announces in `kernel_status`. */
 export type AnnouncedState = 'starting' | 'idle' | 'busy' | 'restarting' | 'dead';
 
-/** Chooses, starts, replaces and stops the one kernel of each open notebook. */
+/** How long moving a pool kernel to a notebook's directory may take before a fresh kernel is started instead. */
+const POOL_SETUP_TIMEOUT_MS = 10_000;
+
+/**
+ * Chooses, starts, reattaches, replaces and stops the one kernel of each open notebook, and is the one way a
+ * request reaches it: `ready()` waits while the kernel starts or restarts and says why when it cannot.
+ */
 @Injectable()
 export class NotebookKernels {
   private readonly logger = new Logger('NotebookKernels');
-  /** Emits whenever a notebook's kernel handle is created or replaced. */
+  /** Emits whenever a notebook's kernel handle is created, replaced or lost. */
   readonly kernelChanged$ = new Subject<KernelChange>();
+  /** Bumped by every start, reattach, replacement and stop: a start that ends superseded gives its kernel up. */
+  private readonly generation = new WeakMap<OpenNotebook, number>();
 
   constructor(
     private readonly kernels: KernelsService,
+    private readonly pool: KernelPool,
     private readonly events: NotebookEvents,
     @Inject(D1_CONFIG) private readonly config: D1Config,
   ) {}
@@ -40,29 +53,101 @@ export class NotebookKernels {
     return resolveKernelspec(catalog, defaultName, requested, notebookKernelspec);
   }
 
-  /** Starts the notebook's kernel in the background; `nb.kernelReady` settles when it answers. */
+  /** Gives the notebook a kernel in the background: a pool kernel when one fits, else a new one. */
   start(nb: OpenNotebook): void {
     nb.kernel = null;
-    nb.kernelReady = this.launch(nb);
-    // The promise is kept for callers; this handler only keeps a failed start from being "unhandled".
-    nb.kernelReady.catch(() => undefined);
+    this.pend(nb, this.launch(nb, this.bump(nb)));
+  }
+
+  /** Connects to the notebook's kernel still running in the kernel service; a new one if that fails. */
+  attach(nb: OpenNotebook, kernelId: string): void {
+    nb.kernel = null;
+    this.pend(nb, this.reattach(nb, kernelId, this.bump(nb)));
   }
 
   /** Replaces a lost kernel with a fresh one, telling the notebook's clients (restarting, then idle). */
   async replace(nb: OpenNotebook): Promise<void> {
     const old = nb.kernel;
+    const generation = this.bump(nb);
+    nb.kernel = null;
     this.announce(nb, 'restarting');
-    if (old) await this.kernels.relay.shutdown(old.id).catch(() => undefined);
-    this.start(nb);
-    await nb.kernelReady.then(
+    this.kernelChanged$.next({ notebookUuid: nb.uuid, handle: null });
+    const fresh = async (): Promise<KernelHandle> => {
+      if (old) await this.kernels.relay.shutdown(old.id).catch(() => undefined);
+      return this.launch(nb, generation);
+    };
+    await this.pend(nb, fresh()).then(
       () => this.announce(nb, 'idle'),
       () => undefined,
     );
   }
 
-  /** Shuts the notebook's kernel down, waiting for a start in progress first. */
+  /** Runs `work` on the notebook's kernel (d1's restart and set-up) while requests wait for it. */
+  during(nb: OpenNotebook, work: () => Promise<KernelHandle>): Promise<KernelHandle> {
+    return this.pend(nb, work());
+  }
+
+  /** The kernel service restarts the kernel by itself (after a death): requests wait until it answers. */
+  recover(nb: OpenNotebook, handle: KernelHandle): Promise<KernelHandle> {
+    return this.pend(
+      nb,
+      handle.restarted(KERNEL_START_TIMEOUT_MS).then(() => handle),
+    );
+  }
+
+  /**
+   * The notebook's kernel for a request: waits while it starts, restarts or is replaced (bounded by the kernel
+   * start timeout); 503 KERNEL_UNAVAILABLE saying why when it cannot start or was shut down.
+   */
+  async ready(nb: OpenNotebook): Promise<KernelHandle> {
+    const deadline = Date.now() + KERNEL_START_TIMEOUT_MS;
+    for (;;) {
+      const pending = nb.kernelReady;
+      const left = Math.max(0, deadline - Date.now());
+      const handle = await withTimeout(pending, left, 'kernel').catch(() => null);
+      if (nb.closed) throw notebookNotFound(nb.uuid);
+      if (nb.kernelReady !== pending) continue; // replaced while we waited: wait for the new one
+      if (handle === null && nb.kernelPhase === 'starting') {
+        throw kernelUnavailable(
+          `The notebook's kernel did not become ready within ${KERNEL_START_TIMEOUT_MS / 1000} s`,
+        );
+      }
+      const reason = this.unavailable(nb);
+      if (reason || !handle) throw kernelUnavailable(reason ?? "The notebook's kernel is not available");
+      return handle;
+    }
+  }
+
+  /** The kernel when it can take requests right now (the execution queue's view), else null. */
+  usable(nb: OpenNotebook): KernelHandle | null {
+    const kernel = nb.kernel;
+    return nb.kernelPhase === 'ready' && kernel && !kernel.isDisposed ? kernel : null;
+  }
+
+  /** Why requests cannot reach the notebook's kernel (a failed start, a kernel shut down by hand), or null. */
+  unavailable(nb: OpenNotebook): string | null {
+    if (nb.kernelPhase === 'failed') {
+      return `The notebook's kernel could not start (${nb.kernelError ?? 'unknown error'}); restart the kernel to try again`;
+    }
+    if (nb.kernelPhase === 'ready' && (!nb.kernel || nb.kernel.isDisposed)) {
+      return "The notebook's kernel was shut down; restart the kernel to start a new one";
+    }
+    return null;
+  }
+
+  /** Waits until no start or restart is in progress, whatever its outcome. */
+  async settled(nb: OpenNotebook): Promise<void> {
+    for (let pending: Promise<KernelHandle> | null = null; pending !== nb.kernelReady;) {
+      pending = nb.kernelReady;
+      await pending.catch(() => undefined);
+    }
+  }
+
+  /** Shuts the notebook's kernel down; a start still in progress gives its kernel up when it ends. */
   async stop(nb: OpenNotebook): Promise<void> {
-    const handle = await nb.kernelReady.catch(() => null);
+    this.bump(nb);
+    await this.settled(nb);
+    const handle = nb.kernel;
     nb.kernel = null;
     if (handle) await this.kernels.relay.shutdown(handle.id).catch(() => undefined);
   }
@@ -73,23 +158,95 @@ export class NotebookKernels {
     this.events.emit(nb.uuid, { kernel_status: { execution_state: state, kernel_name: nb.kernelspec.name } });
   }
 
-  private async launch(nb: OpenNotebook): Promise<KernelHandle> {
-    const root = this.config.rootDir;
-    const path = isInside(root, nb.workingDirectory) ? relativeToRoot(root, nb.workingDirectory) : '';
+  /** Makes `pending` what requests wait for; the notebook's kernel phase follows its outcome. */
+  private pend(nb: OpenNotebook, pending: Promise<KernelHandle>): Promise<KernelHandle> {
+    nb.kernelReady = pending;
+    nb.kernelPhase = 'starting';
+    nb.kernelError = null;
+    pending.then(
+      () => {
+        if (nb.kernelReady === pending) nb.kernelPhase = 'ready';
+      },
+      (err: Error) => {
+        if (nb.kernelReady !== pending) return;
+        nb.kernelPhase = 'failed';
+        nb.kernelError = err.message;
+      },
+    );
+    return pending;
+  }
+
+  private bump(nb: OpenNotebook): number {
+    const next = (this.generation.get(nb) ?? 0) + 1;
+    this.generation.set(nb, next);
+    return next;
+  }
+
+  private async launch(nb: OpenNotebook, generation: number): Promise<KernelHandle> {
+    const handle = (await this.fromPool(nb)) ?? (await this.startFresh(nb));
+    return this.adopt(nb, handle, generation);
+  }
+
+  private async reattach(nb: OpenNotebook, kernelId: string, generation: number): Promise<KernelHandle> {
     let handle: KernelHandle;
     try {
-      handle = await this.kernels.relay.start(nb.kernelspec.name, { path });
+      handle = await this.kernels.relay.attach(kernelId);
+      await handle.ready(KERNEL_START_TIMEOUT_MS);
+    } catch (err) {
+      this.logger.warn(
+        `kernel ${kernelId} of notebook ${nb.uuid} could not be reattached (${(err as Error).message}); starting a new one`,
+      );
+      await this.kernels.relay.shutdown(kernelId).catch(() => undefined);
+      return this.launch(nb, generation);
+    }
+    return this.adopt(nb, handle, generation);
+  }
+
+  /** Makes `handle` the notebook's kernel, unless the notebook closed or a newer start took over. */
+  private async adopt(nb: OpenNotebook, handle: KernelHandle, generation: number): Promise<KernelHandle> {
+    if (nb.closed || this.generation.get(nb) !== generation) {
+      await this.kernels.relay.shutdown(handle.id).catch(() => undefined);
+      throw new Error(
+        nb.closed ? 'the notebook was closed while its kernel started' : 'a newer kernel took over',
+      );
+    }
+    nb.kernel = handle;
+    this.kernelChanged$.next({ notebookUuid: nb.uuid, handle });
+    return handle;
+  }
+
+  private async startFresh(nb: OpenNotebook): Promise<KernelHandle> {
+    const root = this.config.rootDir;
+    const path = isInside(root, nb.workingDirectory) ? relativeToRoot(root, nb.workingDirectory) : '';
+    try {
+      return await this.kernels.relay.start(nb.kernelspec.name, {
+        path,
+        readyTimeoutMs: KERNEL_START_TIMEOUT_MS,
+      });
     } catch (err) {
       this.logger.warn(`kernel for notebook ${nb.uuid} failed to start: ${(err as Error).message}`);
       this.announce(nb, 'dead');
       throw err;
     }
-    if (nb.closed) {
+  }
+
+  /**
+   * A pool kernel moved to the notebook's working directory (pool kernels start in the root), or null when
+   * none fits or it cannot be moved; then a fresh kernel starts there instead.
+   */
+  private async fromPool(nb: OpenNotebook): Promise<KernelHandle | null> {
+    const handle = await this.pool.take(nb.kernelspec.name);
+    if (!handle || nb.workingDirectory === this.config.rootDir) return handle;
+    const code = chdirCode(nb.kernelspec.language ?? '', nb.workingDirectory);
+    try {
+      if (!code)
+        throw new Error(`no way to change directory in ${nb.kernelspec.language ?? 'this language'}`);
+      await runHidden(handle, code, POOL_SETUP_TIMEOUT_MS);
+      return handle;
+    } catch (err) {
+      this.logger.debug(`pool kernel ${handle.id} not used for ${nb.uuid}: ${(err as Error).message}`);
       await this.kernels.relay.shutdown(handle.id).catch(() => undefined);
-      throw new Error(`notebook ${nb.uuid} was closed while its kernel started`);
+      return null;
     }
-    nb.kernel = handle;
-    this.kernelChanged$.next({ notebookUuid: nb.uuid, handle });
-    return handle;
   }
 }

@@ -6,12 +6,22 @@ import { runHidden } from './hidden-execution';
 import { KernelVariable, parseEnv, pythonIntrospection, stateCode } from './kernel-snippets';
 import type { OpenNotebook } from './open-notebook';
 
+/** What the runtime needs of NotebookKernels (the notebook's kernel lifecycle). */
+export interface RuntimeKernels {
+  /** The kernel when it can take requests right now, else null. */
+  usable(nb: OpenNotebook): KernelHandle | null;
+  /** Gives the notebook a fresh kernel. */
+  replace(nb: OpenNotebook): Promise<void>;
+  /** Waits (and makes requests wait) for a kernel the kernel service restarts by itself. */
+  recover(nb: OpenNotebook, handle: KernelHandle): Promise<KernelHandle>;
+  announce(nb: OpenNotebook, state: 'dead' | 'restarting' | 'idle'): void;
+}
+
 /** How the runtime reaches the rest of d1. */
 export interface RuntimeDeps {
   events: NotebookEvents;
+  kernels: RuntimeKernels;
   markChanged(nb: OpenNotebook): void;
-  replaceKernel(nb: OpenNotebook): Promise<void>;
-  announce(nb: OpenNotebook, state: 'dead' | 'restarting' | 'idle'): void;
   workingDirectoryChanged(nb: OpenNotebook, cwd: string): void;
 }
 
@@ -19,7 +29,7 @@ const VARS_DELAY_MS = 30;
 
 /**
  * Everything that runs in one open notebook: its execution queue, the watch over its kernel (death,
- * restarts), the raw message feed, and the variables refreshed after executions.
+ * restarts, a lost connection), the raw message feed, and the variables refreshed after executions.
  */
 export class NotebookRuntime {
   private readonly logger = new Logger('Execution');
@@ -27,8 +37,6 @@ export class NotebookRuntime {
   vars: KernelVariable[] = [];
   /** Set while d1 itself restarts the kernel, so the restart is not taken for a death. */
   restarting = false;
-  /** Set from a kernel death until the restarted kernel answers. */
-  private recovering = false;
   private watched: KernelHandle | null = null;
   private readonly cellOfMsg = new Map<string, string>();
   private varsTimer: NodeJS.Timeout | null = null;
@@ -54,18 +62,22 @@ export class NotebookRuntime {
     if (this.cellOfMsg.size > 10_000) this.cellOfMsg.delete(this.cellOfMsg.keys().next().value as string);
   }
 
-  /** Starts watching a (new) kernel handle: status changes, raw messages. */
-  watch(handle: KernelHandle): void {
+  /**
+   * Starts watching a (new) kernel handle: status changes, raw messages, reconnects. Null: the kernel was lost
+   * and a new one is on its way.
+   */
+  watch(handle: KernelHandle | null): void {
     if (this.watched === handle) return;
-    this.recovering = false;
     if (this.watched) {
       // The old kernel is gone: whatever ran or waited there ends with an error.
       this.queue.failRunning(deadKernelOutput());
       this.queue.abortWaiting(deadKernelOutput());
     }
     this.watched = handle;
+    if (!handle) return;
     handle.on('status', (state) => this.onStatus(handle, state));
     handle.on('message', (msg) => this.onRaw(msg));
+    handle.on('reconnected', () => this.reconcile(handle));
     this.queue.pump();
   }
 
@@ -88,12 +100,11 @@ export class NotebookRuntime {
     return true;
   }
 
-  /** The notebook's kernel when it can take requests now (not restarting, not gone). */
+  /** The notebook's kernel when it can take requests now (not starting, restarting or gone). */
   usableKernel(): KernelHandle | null {
-    const kernel = this.nb.kernel;
     // Not services' status: after an auto-restart its idle for the new kernel can be dropped as a message of
-    // an old session, leaving it "restarting" for good. Recovery is tracked here instead.
-    return kernel && !kernel.isDisposed && !this.recovering ? kernel : null;
+    // an old session, leaving it "restarting" for good. NotebookKernels tracks recovery instead.
+    return this.deps.kernels.usable(this.nb);
   }
 
   /** The notebook's kernel language, lower-case. */
@@ -122,32 +133,47 @@ export class NotebookRuntime {
 
   private onStatus(handle: KernelHandle, state: KernelState): void {
     if (handle !== this.nb.kernel) return;
+    const { kernels } = this.deps;
     if (state === 'restarting' && !this.restarting) {
       this.logger.warn(`kernel of notebook ${this.nb.uuid} died; the kernel service is restarting it`);
       this.loaded.delete(handle);
-      this.deps.announce(this.nb, 'dead');
-      this.deps.announce(this.nb, 'restarting');
-      this.recovering = true;
+      kernels.announce(this.nb, 'dead');
+      kernels.announce(this.nb, 'restarting');
+      // Requests wait from now on, so nothing (a variables refresh) goes to the kernel while it restarts.
+      const recovered = kernels.recover(this.nb, handle);
       this.queue.failRunning(deadKernelOutput());
       this.queue.abortWaiting(deadKernelOutput());
-      void handle.restarted().then(
+      void recovered.then(
         () => {
-          this.recovering = false;
-          this.deps.announce(this.nb, 'idle');
+          kernels.announce(this.nb, 'idle');
           this.queue.pump();
           this.finished(); // the old variables are gone with the old kernel
         },
         () => {
-          this.recovering = false;
-          if (!this.nb.closed) void this.deps.replaceKernel(this.nb);
+          if (!this.nb.closed && this.nb.kernel === handle) void kernels.replace(this.nb);
         },
       );
     } else if (state === 'dead' && !this.nb.closed) {
       this.loaded.delete(handle);
+      // The replacement ends what ran or waited on this kernel (see watch(null)).
+      void kernels.replace(this.nb);
       this.queue.failRunning(deadKernelOutput());
       this.queue.abortWaiting(deadKernelOutput());
-      void this.deps.replaceKernel(this.nb);
     }
+  }
+
+  /**
+   * The connection to the kernel came back after an outage: requests whose reply or idle status went with it
+   * are ended (the queue gives a running cell a note and moves on), so nothing waits for ever.
+   */
+  private reconcile(handle: KernelHandle): void {
+    this.logger.warn(`connection to the kernel of notebook ${this.nb.uuid} was lost and is back`);
+    void handle.reconcile().then(
+      (lost) => {
+        if (lost > 0) this.logger.warn(`${lost} request(s) of notebook ${this.nb.uuid} lost their replies`);
+      },
+      (err: Error) => this.logger.debug(`reconciling notebook ${this.nb.uuid}: ${err.message}`),
+    );
   }
 
   private onRaw(msg: RelayMessage): void {
@@ -160,7 +186,7 @@ export class NotebookRuntime {
 
   private async refreshState(): Promise<void> {
     this.varsTimer = null;
-    const kernel = this.nb.kernel;
+    const kernel = this.usableKernel();
     const code = stateCode(this.language());
     if (!kernel || this.queue.busy || this.nb.closed) return;
     if (!code) {

@@ -22,12 +22,12 @@ export class NotebookSession {
   ) {}
 
   /** POST complete: the reply goes to every client as `complete_reply`. */
-  complete(uuid: string, code: string, cursor?: number): { message_id: string } {
+  complete(uuid: string, code: string, cursor?: number): Promise<{ message_id: string }> {
     return this.requests.complete(this.notebooks.get(uuid), code, cursor);
   }
 
   /** POST history: the reply goes out as `history_reply`. */
-  history(uuid: string): { message_id: string } {
+  history(uuid: string): Promise<{ message_id: string }> {
     return this.requests.history(this.notebooks.get(uuid));
   }
 
@@ -37,12 +37,14 @@ export class NotebookSession {
     const dir = await confine(this.config.rootDir, directory);
     const stat = await fsp.stat(dir).catch(() => null);
     if (!stat?.isDirectory()) throw notFound('Directory does not exist');
-    return { message_id: this.requests.chdir(nb, this.execution.runtime(nb), dir).message_id };
+    return this.requests.chdir(nb, this.execution.runtime(nb), dir);
   }
 
-  /** GET vars: the list refreshed after the last execution. */
-  vars(uuid: string): KernelVariable[] {
-    return this.execution.runtime(this.notebooks.get(uuid)).vars;
+  /** GET vars: the list refreshed after the last execution (once the kernel is ready: [] before any run). */
+  async vars(uuid: string): Promise<KernelVariable[]> {
+    const nb = this.notebooks.get(uuid);
+    await this.execution.kernelOf(nb);
+    return this.execution.runtime(nb).vars;
   }
 
   /** GET vars/{name}: one variable with a page of its rows (Python kernels). */
@@ -55,7 +57,7 @@ export class NotebookSession {
   ): Promise<KernelVariable> {
     const nb = this.notebooks.get(uuid);
     const rt = this.execution.runtime(nb);
-    const kernel = this.execution.kernelOf(nb);
+    const kernel = await this.execution.kernelOf(nb);
     if (rt.language() !== 'python') {
       const found = rt.vars.find((v) => v.name === name);
       if (!found) throw notFound(`Variable ${name} not found`);

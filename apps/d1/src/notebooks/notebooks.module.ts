@@ -13,6 +13,7 @@ import { NotebookSession } from './notebook-session.service';
 import { NotebookKernels } from './notebook-kernels';
 import { NotebooksController } from './notebooks.controller';
 import { NotebooksService } from './notebooks.service';
+import { NotebookReattach } from './reattach.service';
 
 /** Open notebooks, their cells, kernels and files. */
 @Module({
@@ -27,6 +28,7 @@ import { NotebooksService } from './notebooks.service';
     NotebookSession,
     NotebookFileChanges,
     NotebookFileWatch,
+    NotebookReattach,
   ],
   exports: [NotebooksService, CellsService, ExecutionService, NotebookSession],
 })

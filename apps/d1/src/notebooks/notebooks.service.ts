@@ -11,14 +11,14 @@ import { JupyterService } from '../server/jupyter.service';
 import { Debouncer } from './autosave';
 import { NotebookFileChanges } from './file-changes';
 import { NewFiles, checkTarget, chooseWorkingDirectory, fileTarget } from './locations';
-import { atomicWrite, parseNotebookText, readNotebookFile, serializeNotebook } from './notebook-files';
+import { atomicWrite, readNotebookFile, serializeNotebook } from './notebook-files';
+import { bodyJson, d1Metadata, metadataOf, openOptions } from './notebook-json';
 import { KernelChange, NotebookKernels } from './notebook-kernels';
 import type { OpenNotebook } from './open-notebook';
 import { confine, notebookName, relativeToRoot } from './paths';
 import type {
   CreateQuery,
   FileTargetQuery,
-  OpenOptionsQuery,
   OpenQuery,
   RenameQuery,
   SaveAsQuery,
@@ -30,6 +30,18 @@ interface RegisterOptions {
   autosave: boolean;
   kspecName?: string;
   workingDirectory?: string;
+  /** A kernel of this notebook still running in the kernel service (after a d1 restart): attach to it. */
+  kernelId?: string;
+}
+
+/** A notebook that was open in an earlier d1 process, with the kernel it had there. */
+export interface ReopenRecord {
+  uuid: string;
+  path: string;
+  autosave: boolean;
+  kernelspec: string;
+  /** Its kernel, still running in the kernel service; null: start a new one. */
+  kernelId: string | null;
 }
 
 /**
@@ -46,6 +58,8 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
   private restartSubscription: Subscription | null = null;
   /** Emits the uuid of every notebook just closed (its kernel is being shut down). */
   readonly closed$ = new Subject<string>();
+  /** Emits every notebook just opened (its kernel may still be starting). */
+  readonly opened$ = new Subject<OpenNotebook>();
 
   constructor(
     @Inject(D1_CONFIG) private readonly config: D1Config,
@@ -62,7 +76,11 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    this.kernelsService.registerResolver((id) => this.notebooks.get(id.toLowerCase())?.kernel?.id);
+    // /kernels/{notebook uuid}/... waits for that notebook's kernel, as every kernel request does.
+    this.kernelsService.registerResolver(async (id) => {
+      const nb = this.find(id);
+      return nb ? (await this.kernels.ready(nb)).id : undefined;
+    });
     this.restartSubscription = this.jupyter.restarted$.subscribe(() => {
       for (const nb of this.notebooks.values()) void this.kernels.replace(nb);
     });
@@ -189,6 +207,28 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
+  /**
+   * Opens a notebook file again under the uuid it had in an earlier d1 process, attached to the kernel it
+   * had there when that still runs. Fails like open/ when the file is gone or invalid.
+   */
+  async reopen(r: ReopenRecord): Promise<OpenNotebook> {
+    const open = this.find(r.uuid) ?? this.byPath(r.path);
+    if (open) return open;
+    const json = await readNotebookFile(r.path);
+    const model = NotebookModel.parse(json, {
+      newUuid: true,
+      notebookUuid: r.uuid,
+      maxOutputBytes: this.config.maxOutputBytes,
+    });
+    // The working directory is the one d1 recorded in the file's metadata (as on any open).
+    return this.register(model, {
+      path: r.path,
+      autosave: r.autosave,
+      kspecName: r.kernelspec,
+      kernelId: r.kernelId ?? undefined,
+    });
+  }
+
   /** GET /notebooks/metadata/: the open notebook's metadata, or the file's, without opening it. */
   async metadata(filepath: string): Promise<JsonObject> {
     const file = await confine(this.config.rootDir, filepath);
@@ -283,6 +323,8 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
       kernelspec,
       kernel: null,
       kernelReady: Promise.reject(new Error('kernel not started')),
+      kernelPhase: 'starting',
+      kernelError: null,
       lastWrite: null,
       closed: false,
       saver: new Debouncer(
@@ -293,9 +335,11 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
     nb.kernelReady.catch(() => undefined);
     this.writeMetadata(nb);
     this.notebooks.set(nb.uuid, nb);
-    this.kernels.start(nb);
+    if (o.kernelId) this.kernels.attach(nb, o.kernelId);
+    else this.kernels.start(nb);
     this.markChanged(nb);
     this.announceList();
+    this.opened$.next(nb);
     return nb;
   }
 
@@ -336,24 +380,4 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
     const notebooks = this.all().map((nb) => ({ uuid: nb.uuid, name: d1Metadata(nb.model.metadata).name }));
     this.events.emitServer({ notebooks });
   }
-}
-
-/** A notebook body as the app's parsers deliver it: parsed JSON, or text for other content types. */
-function bodyJson(body: unknown): unknown {
-  if (typeof body === 'string') return parseNotebookText(body);
-  if (body === undefined) return parseNotebookText('');
-  return body;
-}
-
-function openOptions(q: OpenOptionsQuery): Pick<RegisterOptions, 'kspecName' | 'workingDirectory'> {
-  return { kspecName: q.kspec_name, workingDirectory: q.working_directory };
-}
-
-function metadataOf(json: unknown): unknown {
-  return typeof json === 'object' && json !== null ? (json as { metadata?: unknown }).metadata : undefined;
-}
-
-function d1Metadata(metadata: unknown): JsonObject {
-  const d1 = typeof metadata === 'object' && metadata !== null ? (metadata as JsonObject).jupyter_d1 : null;
-  return typeof d1 === 'object' && d1 !== null && !Array.isArray(d1) ? d1 : {};
 }

@@ -22,13 +22,20 @@ export interface OpenNotebook {
   workingDirectory: string;
   /** The kernel spec in use, as written to `metadata.kernelspec`. */
   kernelspec: NotebookKernelspec;
-  /** The current kernel connection; null while a kernel starts, after a failed start, or after close. */
+  /**
+   * The current kernel connection (also while it restarts); null while a kernel starts or is replaced, after
+   * a failed start, and after close. Requests reach it through `NotebookKernels.ready()`.
+   */
   kernel: KernelHandle | null;
   /**
-   * Settles with the kernel once it answers kernel_info; replaced by a new promise whenever the kernel is
-   * replaced (see `NotebooksService.kernelChanged$`). Rejects when the start failed or the notebook closed.
+   * Settles with the kernel once it can take requests; replaced by a new promise whenever it cannot for a
+   * while (a start, a restart, a recovery, a replacement). Rejects when that failed.
    */
   kernelReady: Promise<KernelHandle>;
+  /** Where `kernelReady` stands: `starting` until it settles, then `ready` or `failed` (see `kernelError`). */
+  kernelPhase: 'starting' | 'ready' | 'failed';
+  /** Why the kernel could not start, while `kernelPhase` is `failed`. */
+  kernelError: string | null;
   /** What the last autosave wrote (hash, mtime, size); null before the first write. */
   lastWrite: FileStamp | null;
   /** The debounced, atomic writer of this notebook's file. */

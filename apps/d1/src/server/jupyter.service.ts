@@ -182,6 +182,7 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
       name: 'jupyter',
       command: [this.config.jupyterCommand, ...args],
       environment: {
+        ...this.config.childEnv,
         JUPYTER_TOKEN: this.token,
         PYDEVD_DISABLE_FILE_VALIDATION: '1',
         D1_EXIT_WITH_PARENT: '1',

@@ -85,7 +85,7 @@ function scratch(mcp: McpNotebooks, watch: RunWatch): ToolDef {
     run: async (args, ctx) => {
       const nb = await mcp.notebook(args.notebook);
       const started = Date.now();
-      const { message_id } = mcp.execution.scratch(nb.uuid, args.code);
+      const { message_id } = await mcp.execution.scratch(nb.uuid, args.code);
       const received: Output[] = [];
       const ended = await watch.scratch(nb, message_id, received, {
         timeoutMs: (args.timeout_seconds ?? DEFAULT_TIMEOUT_S) * 1000,

@@ -112,7 +112,7 @@ function listVariables(mcp: McpNotebooks): ToolDef {
     annotations: { idempotentHint: true },
     run: async (args) => {
       const nb = await mcp.notebook(args.notebook);
-      const vars = mcp.session.vars(nb.uuid);
+      const vars = await mcp.session.vars(nb.uuid);
       const lines = vars.map((v) => `${v.name}: ${v.type ?? '?'}${v.summary ? ` = ${v.summary}` : ''}`);
       return textResult(
         lines.length ? lines.join('\n') : 'No variables (nothing has run yet, or the kernel is not Python).',
