@@ -36,7 +36,13 @@ describe('proxy security', () => {
   beforeAll(async () => {
     const cfg = writeProxyConfig(() => ({ echo: { command: [process.execPath, ECHO_SERVER, '{port}'] } }));
     cfgDir = cfg.dir;
-    d1 = await startD1({ proxyConfig: cfg.file, maxBodyBytes: MAX_BODY, wsMaxQueuedBytes: WS_BOUND });
+    // No kernel pool: the suite counts the kernels of the embedded server, and a refill would start one.
+    d1 = await startD1({
+      proxyConfig: cfg.file,
+      maxBodyBytes: MAX_BODY,
+      wsMaxQueuedBytes: WS_BOUND,
+      kernelPool: 0,
+    });
     rw = await d1.token();
     ro = await d1.token({ read_access: true, write_access: false });
     writeFileSync(join(d1.rootDir, 'ok.txt'), 'inside\n');

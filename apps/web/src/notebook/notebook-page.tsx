@@ -39,16 +39,18 @@ export function NotebookPage({ session, uuid }: { session: Session; uuid: string
   );
   const loadError = useLive(live, commands);
   useClosedElsewhere(session, live);
+  useEffect(() => {
+    if (!session.canWrite) return;
+    // On the document rather than the notebook's element: deleting the cell that has the focus leaves it on
+    // <body>, and command-mode keys must go on working then, as in Jupyter.
+    const onKey = (e: KeyboardEvent): void => commandModeKey(e, commands);
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [session, commands]);
   const state = live.state;
   if (loadError || !state) return <Opening error={loadError} />;
   return (
-    <main
-      class="notebook"
-      ref={root}
-      data-status={live.status}
-      data-version={state.version}
-      onKeyDown={(e) => session.canWrite && commandModeKey(e, commands)}
-    >
+    <main class="notebook" ref={root} data-status={live.status} data-version={state.version}>
       <Header live={live} state={state} />
       {session.canWrite && <Toolbar commands={commands} />}
       <Banners live={live} state={state} commands={commands} canWrite={session.canWrite} />
