@@ -64,11 +64,17 @@ describe('the OpenAPI document', () => {
     expect(await lintOpenApi(doc)).toEqual([]);
   });
 
-  it("says d1's version from package.json", () => {
+  it("says d1's version from package.json, and describes what is not REST under tags", () => {
     const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
     expect(doc.openapi).toMatch(/^3\.0\./);
     expect(doc.info.version).toBe(pkg.version);
     expect(doc.info.license.name).toBe(pkg.license);
+    const tags = Object.fromEntries(doc.tags.map((t: any) => [t.name, t.description as string]));
+    expect(tags.webdav).toContain('`/dav/`');
+    expect(tags.proxy).toContain('`/proxy/<name>/');
+    expect(tags.mcp).toContain('`/mcp`');
+    for (const feed of Object.values(WS_FEEDS))
+      expect(tags.websockets).toContain(`| \`${feed.path}\` | \`${feed.schema}\` |`);
   });
 
   it('documents every route the server answers, and nothing else', () => {

@@ -30,7 +30,9 @@ export const LINT_EXCEPTIONS: Record<string, 'off'> = {
 
 /** Redocly's lint (what `redocly lint` runs) over the document; returns the problems as lines. */
 export async function lintOpenApi(doc: OpenApiDoc): Promise<string[]> {
-  const config = await createConfig({ extends: ['recommended-strict'], rules: LINT_EXCEPTIONS });
+  // Stricter than the set on one point: every operation's tag is declared (with its description).
+  const rules = { ...LINT_EXCEPTIONS, 'operation-tag-defined': 'error' as const };
+  const config = await createConfig({ extends: ['recommended-strict'], rules });
   const problems = await lintFromString({ source: JSON.stringify(doc), absoluteRef: 'd1.json', config });
   return problems.map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? '?'}`);
 }

@@ -184,17 +184,16 @@ export const WS_FEEDS: Record<'notebook' | 'stream' | 'server', WsFeed> = {
 
 /** The websockets tag of the document: how to connect, and where the message schemas are. */
 export const WS_DESCRIPTION = [
-  'Three websocket feeds share the HTTP port. Authenticate with `Authorization: Bearer <token>`, `?token=<token>` ',
-  '(browsers) or the subprotocols `bearer, <token>`; any token with read access may listen. A refused handshake is ',
-  'closed with 1008, and so is a socket whose token expires. Every server message is a JSON object with one key ',
-  'naming its type.',
-  '',
-  '| path | messages (component) |',
-  '| --- | --- |',
-  ...Object.values(WS_FEEDS).map((f) => `| \`${f.path}\` | \`${f.schema}\` |`),
-  '',
-  'On the notebook feed, `?since=<version>` first replays every message after that version (each then carries ',
-  '`version`), or sends one `notebook_snapshot` when the version is too old. A client may send ',
-  '`NotebookFeedCommand` (write access); a refused one is answered with an `error` message to that client only. ',
-  'A client whose queue passes the limit is closed with 1013; larger messages than allowed close it with 1009.',
-].join('\n');
+  'Three websocket feeds share the HTTP port. Authenticate with `Authorization: Bearer <token>`, ' +
+    '`?token=<token>` (browsers) or the subprotocols `bearer, <token>`; any token with read access may listen. ' +
+    'A refused handshake is closed with 1008, and so is a socket whose token expires. Every server message is ' +
+    'a JSON object with one key naming its type.',
+  ['| path | messages (component) |', '| --- | --- |']
+    .concat(Object.values(WS_FEEDS).map((f) => `| \`${f.path}\` | \`${f.schema}\` |`))
+    .join('\n'),
+  'On the notebook feed, `?since=<version>` first replays every message after that version (each then carries ' +
+    '`version`), or sends one `notebook_snapshot` when the version is too old. A client may send ' +
+    '`NotebookFeedCommand` (write access); a refused one is answered with an `error` message to that client ' +
+    'only. A client whose queue passes the limit is closed with 1013; a message larger than allowed closes it ' +
+    'with 1009.',
+].join('\n\n');

@@ -25,14 +25,21 @@ const DESCRIPTION = [
     '`x-d1-access` on each operation says whether it needs read or write access. Get a token from ' +
     '`GET /login/access-token` with the shared secret.',
   'Errors are JSON `{"error", "reason", "detail"}` (schema `ErrorResponse`); each operation lists the codes it can ' +
-    'answer. Any route may also answer 400 for a URL that is not valid, 414 for an over-long path segment, 431 ' +
-    'for oversized headers and 413 for a body over the limits.',
+    'answer. Any route may also answer 400 for a URL that is not valid or a JSON body that does not parse, 414 ' +
+    'for an over-long path segment, 431 for oversized headers and 413 for a body over the limits.',
   'The websocket feeds, WebDAV, the proxy and MCP are described under their tags; the messages of the feeds ' +
     'are the `*Message` schemas.',
 ].join('\n\n');
 
-/** Surfaces d1 serves outside this API, described rather than specified (their protocols are not REST). */
-const OUTSIDE_TAGS: Array<[string, string]> = [
+/** The tags of d1's routes, and the surfaces d1 serves outside this API (described: they are not REST). */
+const TAGS: Array<[string, string]> = [
+  ['login', 'The shared secret for a token, narrower tokens, and what a token may do.'],
+  ['notebooks', 'Open notebooks: open, create, upload, save under other names, close.'],
+  ['cells', 'The cells of an open notebook; every change reaches its websocket clients.'],
+  ['execution', "Running cells through the notebook's queue, and the kernel conversations beside it."],
+  ['kernels', "The original d1's kernel routes, and kernels that belong to no notebook."],
+  ['server', 'Facts about this server, its supervised processes and its metrics.'],
+  ['health', 'Unauthenticated probes.'],
   ['websockets', WS_DESCRIPTION],
   [
     'webdav',
@@ -72,7 +79,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'secret',
     )
     .addSecurityRequirements('bearer');
-  for (const [name, description] of OUTSIDE_TAGS) builder.addTag(name, description);
+  for (const [name, description] of TAGS) builder.addTag(name, description);
   const doc = SwaggerModule.createDocument(app, builder.build(), { operationIdFactory });
   return completeDocument(doc);
 }
