@@ -1,6 +1,7 @@
 // Calls a client makes through openapi-fetch over the types openapi-typescript generates from d1's document.
 // The suite type-checks this file against those types (a call the document does not allow fails to compile),
-// then runs the calls against a real d1, checking each response against the document at run time too.
+// then runs the calls against a real d1, checking each response against the document at run time too. The
+// root tsconfig leaves this directory out: it compiles only once test/openapi.e2e-spec.ts generated the types.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { components, paths } from './generated/d1';
 

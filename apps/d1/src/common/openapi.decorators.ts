@@ -49,6 +49,16 @@ const FIELD_DESCRIPTIONS: Record<string, string> = {
   page_size: 'Rows per page; -1 for the default (50), 0 for all',
   cursor_position: 'Cursor offset in code (default: its end)',
   expires_in: 'Lifetime in seconds; never longer than the minting token has left',
+  read_access: 'The minted token may read (default true)',
+  write_access: 'The minted token may change state and run code (default false)',
+  cell_type: 'code, markdown or raw',
+  source: "The cell's source",
+  code: 'Code for the kernel',
+  value: 'The answer to the pending input()',
+  name: 'Kernel spec (default: the server default)',
+  sort_by: 'Columns (names or indices) to sort the rows by',
+  ascending: 'Per sort column: ascending or not',
+  filters: 'Row filters: a column and a text search and/or a numeric range',
 };
 
 /** The JSON schema of a class-validator DTO: its constraints as schema keywords. */
