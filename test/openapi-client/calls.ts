@@ -230,10 +230,14 @@ export async function execution(s: Session, uuid: string, cellId: string): Promi
   ok(await s.ro.POST('/notebooks/{uuid}/history', { params: nb }), 'history');
   const pending = ok(await s.ro.GET('/notebooks/{uuid}/input', { params: nb }), 'pending input');
   expect(pending.input_request).toBeNull();
-  const vars = await s.ctx.waitFor(async () => {
-    const got = ok(await rw.GET('/notebooks/{uuid}/vars', { params: nb }), 'vars').vars;
-    return got.some((v) => v.name === 'x') ? got : null;
-  }, 'x among the variables');
+  const vars = await s.ctx.waitFor(
+    async () => {
+      const got = ok(await rw.GET('/notebooks/{uuid}/vars', { params: nb }), 'vars').vars;
+      return got.some((v) => v.name === 'x') ? got : null;
+    },
+    'x among the variables',
+    30_000,
+  );
   expect(vars.find((v) => v.name === 'x')?.type).toBe('int');
   const x = ok(
     await rw.GET('/notebooks/{uuid}/vars/{name}', {
