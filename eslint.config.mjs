@@ -12,6 +12,7 @@ export default tseslint.config(
       '**/*.js',
       '**/*.mjs',
       'bin/**',
+      'test/openapi-client/generated/**',
     ],
   },
   js.configs.recommended,

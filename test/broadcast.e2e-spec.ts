@@ -4,6 +4,7 @@ import { TestD1, startD1 } from './support/d1';
 import { WsRecorder } from './support/ws';
 import { getNotebook, openNotebook, settle } from './support/ws-feed';
 import { applyAll, fromSnapshot, versionGaps } from '@d1/client';
+import { checkFeedSchemas } from './support/ws-schemas';
 
 /** Ten cells, each printing a few lines with small sleeps: a run-all of about half a second. */
 const TEN_CELLS = Array.from(
@@ -13,6 +14,7 @@ const TEN_CELLS = Array.from(
 );
 
 describe('broadcast: versions and resync', () => {
+  checkFeedSchemas();
   let d1: TestD1;
   let token: string;
   beforeAll(async () => {

@@ -12,8 +12,10 @@ import {
   settled,
   untilAll,
 } from './support/execution';
+import { checkFeedSchemas } from './support/ws-schemas';
 
 describe('execution: scratch, completion, history, working directory, pages and input()', () => {
+  checkFeedSchemas();
   const suite = sessionSuite();
   const session = suite.session;
 

@@ -10,10 +10,12 @@ import {
   settled,
   untilAll,
 } from './support/execution';
+import { checkFeedSchemas } from './support/ws-schemas';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 describe('execution: the queue as every client sees it', () => {
+  checkFeedSchemas();
   const suite = sessionSuite();
   const session = suite.session;
 

@@ -4,12 +4,14 @@ import * as path from 'node:path';
 import { TestD1, startD1, waitFor } from './support/d1';
 import { makeNotebook, readJson, sources, uploadAndOpen, waitForFile } from './support/notebooks';
 import { WsRecorder } from './support/ws';
+import { checkFeedSchemas } from './support/ws-schemas';
 
 /**
  * SPEC §6: when someone else changes an open notebook's file (WebDAV, an editor), clients get
  * `notebook_file_changed`, autosave never overwrites that version, and `POST /notebooks/{uuid}/reload` loads it.
  */
 describe('external edits of open notebooks', () => {
+  checkFeedSchemas();
   let d1: TestD1;
   const clients: WsRecorder[] = [];
   const davAuth = () => `Basic ${Buffer.from(`me:${d1.secret}`).toString('base64')}`;

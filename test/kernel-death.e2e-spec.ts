@@ -8,8 +8,10 @@ import {
   sequence,
   untilAll,
 } from './support/execution';
+import { checkFeedSchemas } from './support/ws-schemas';
 
 describe('kernel death: kill -9 of a kernel mid-execution', () => {
+  checkFeedSchemas();
   let d1: TestD1;
   let s: Session;
   beforeAll(async () => {

@@ -7,8 +7,10 @@ import {
   settled,
   untilAll,
 } from './support/execution';
+import { checkFeedSchemas } from './support/ws-schemas';
 
 describe('outputs: nbformat merging as every client sees it', () => {
+  checkFeedSchemas();
   const suite = sessionSuite();
   const session = suite.session;
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { TestD1, startD1, waitFor } from './support/d1';
 import { makeNotebook, uploadAndOpen } from './support/notebooks';
 import { WsRecorder } from './support/ws';
+import { checkFeedSchemas } from './support/ws-schemas';
 
 /**
  * A read-only token must not run code. IPython's dict-key completer evaluates the text of a completion
@@ -27,6 +28,7 @@ function owned(root: string): string[] {
 }
 
 describe('security: a read-only token cannot run code in a kernel', () => {
+  checkFeedSchemas();
   let d1: TestD1;
   let uuid: string;
   let cellId: string;

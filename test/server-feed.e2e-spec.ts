@@ -6,10 +6,12 @@ import { WatchService } from '../apps/d1/src/files/watch.service';
 import { StatsService } from '../apps/d1/src/server/stats.service';
 import { TestD1, startD1, waitFor } from './support/d1';
 import { WsRecorder } from './support/ws';
+import { checkFeedSchemas } from './support/ws-schemas';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('/server/ws feeds', () => {
+  checkFeedSchemas();
   let d1: TestD1;
   let feed: WsRecorder;
   beforeAll(async () => {

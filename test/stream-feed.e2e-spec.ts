@@ -1,8 +1,10 @@
 import { TestD1, startD1 } from './support/d1';
 import { WsRecorder } from './support/ws';
+import { checkFeedSchemas } from './support/ws-schemas';
 
 /** /notebooks/{uuid}/ws/stream: the kernel's raw messages, each with its channel and the cell it belongs to. */
 describe('raw kernel stream', () => {
+  checkFeedSchemas();
   let d1: TestD1;
   beforeAll(async () => {
     d1 = await startD1();

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { waitFor } from './d1';
+import { recordFeedMessage } from './ws-schemas';
 
 /** Messages are arbitrary JSON; tests index into them freely. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,7 +22,11 @@ export class WsRecorder {
     const headers = { ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     this.socket = new WebSocket(url, opts.protocols ?? [], { headers });
-    this.socket.on('message', (data) => this.messages.push(JSON.parse(data.toString())));
+    this.socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as Message;
+      this.messages.push(message);
+      recordFeedMessage(url, message);
+    });
     this.socket.on('close', (code, reason) => {
       this.closeCode = code;
       this.closeReason = reason.toString();

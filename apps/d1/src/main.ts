@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { installRequestAuth } from './auth/request-auth';
 import { clientError, frameworkError } from './common/error.filter';
+import { DOCS_PATH, buildOpenApiDocument } from './common/openapi';
 import { D1Logger, routeConsole } from './common/logger';
 import { installRequestLog, requestId } from './common/request-log';
 import { indexRoutes } from './common/route-index';
@@ -57,12 +58,7 @@ export async function createApp(config: D1Config): Promise<NestFastifyApplicatio
     uploadBytes: config.maxBodyBytes,
     jsonBytes: config.maxJsonBodyBytes,
   });
-  const doc = new DocumentBuilder()
-    .setTitle('d1')
-    .setDescription('Stateful notebook-model server: notebooks, cells, execution and kernels')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app));
   await app.init();
   return app;
 }

@@ -1,4 +1,5 @@
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
+import { documentAccess, documentUpload } from '../common/openapi.decorators';
 import type { Access } from './permission';
 
 export const ACCESS_KEY = 'd1:access';
@@ -29,6 +30,7 @@ function accessDecorator(access: Access): MethodDecorator & ClassDecorator {
     if (descriptor) {
       Reflect.defineMetadata(ACCESS_KEY, access, descriptor.value as object);
       addRouteConfig(descriptor.value as object, { d1Access: access });
+      documentAccess(descriptor.value as object, access);
       return descriptor;
     }
     Reflect.defineMetadata(ACCESS_KEY, access, target);
@@ -36,7 +38,9 @@ function accessDecorator(access: Access): MethodDecorator & ClassDecorator {
     for (const name of Object.getOwnPropertyNames(proto)) {
       const handler = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
       if (name === 'constructor' || typeof handler !== 'function') continue;
-      if (!Reflect.hasOwnMetadata(ACCESS_KEY, handler)) addRouteConfig(handler, { d1Access: access });
+      if (Reflect.hasOwnMetadata(ACCESS_KEY, handler)) continue;
+      addRouteConfig(handler, { d1Access: access });
+      documentAccess(handler, access);
     }
     return undefined;
   }) as MethodDecorator & ClassDecorator;
@@ -49,9 +53,13 @@ export const Read = (): MethodDecorator & ClassDecorator => accessDecorator('rea
 /** Needs a token with write access: everything that changes state. */
 export const Write = (): MethodDecorator & ClassDecorator => accessDecorator('write');
 
-/** The route takes uploads (whole notebooks): its body may reach --max-body instead of --max-json-body. */
+/**
+ * The route takes uploads (whole notebooks): its body may reach --max-body instead of --max-json-body, and is
+ * documented as a notebook.
+ */
 export const UploadBody = (): MethodDecorator =>
   ((_target: object, _key: string | symbol, descriptor: PropertyDescriptor) => {
     addRouteConfig(descriptor.value as object, { d1Body: 'upload' });
+    documentUpload(descriptor.value as object);
     return descriptor;
   }) as MethodDecorator;

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { unauthorized } from '../common/errors';
 import { Public, Read, Write } from './access.decorator';
@@ -8,6 +8,8 @@ import type { AuthedRequest } from './auth.guard';
 import { AuthService } from './auth.service';
 import { clientKey } from './login-throttle';
 import { permission } from './permission';
+import { Fails } from '../common/openapi-errors';
+import { Doc, json } from '../common/openapi.decorators';
 
 /** Login: the shared secret for a token, minting narrower tokens, and echoing a token's permission. */
 @ApiTags('login')
@@ -17,6 +19,13 @@ export class AuthController {
 
   @Get('access-token')
   @Public()
+  @ApiSecurity('secret')
+  @Doc(
+    'Exchanges the shared secret for a read+write token',
+    json('TokenResponse'),
+    Fails.wrongSecret,
+    Fails.throttled,
+  )
   async accessToken(@Headers('authorization') secret: string | undefined, @Req() req: FastifyRequest) {
     const token = await this.auth.login(secret, clientKey(req.socket.remoteAddress));
     return { token: { access_token: token, token_type: 'bearer' } };
@@ -25,6 +34,11 @@ export class AuthController {
   @Post('token')
   @Write()
   @HttpCode(200)
+  @Doc(
+    'Mints a token with chosen permissions and lifetime (e.g. read-only for viewers)',
+    json('TokenResponse'),
+    Fails.grantsMore,
+  )
   mint(@Body() body: MintTokenDto, @Req() req: AuthedRequest) {
     if (!req.principal) throw unauthorized();
     const perm = permission(body.read_access ?? true, body.write_access ?? false);
@@ -36,6 +50,7 @@ export class AuthController {
   @Post('test-token')
   @Read()
   @HttpCode(200)
+  @Doc("Echoes the token's permission", json('PermissionResponse'))
   testToken(@Req() req: AuthedRequest) {
     return { permission: req.principal?.permission };
   }

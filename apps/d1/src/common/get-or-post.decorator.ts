@@ -5,6 +5,7 @@ import {
   PATH_METADATA,
   ROUTE_ARGS_METADATA,
 } from '@nestjs/common/constants';
+import { documentGetOrPost } from './openapi.decorators';
 
 /**
  * d1 exposes many state-changing actions as GET; its clients keep using GET while new clients should POST.
@@ -19,6 +20,8 @@ export function GetOrPost(path?: string): MethodDecorator {
     const alias = function (this: unknown, ...args: unknown[]): unknown {
       return original.apply(this, args);
     };
+    // Swagger finds a handler's parameters and names its operation by the function's name.
+    Object.defineProperty(alias, 'name', { value: aliasKey });
     for (const k of Reflect.getMetadataKeys(original)) {
       if (k !== PATH_METADATA && k !== METHOD_METADATA)
         Reflect.defineMetadata(k, Reflect.getMetadata(k, original), alias);
@@ -29,6 +32,7 @@ export function GetOrPost(path?: string): MethodDecorator {
     // Nest answers POST with 201 by default; the alias must answer like the GET it stands for.
     if (!Reflect.hasMetadata(HTTP_CODE_METADATA, alias))
       Reflect.defineMetadata(HTTP_CODE_METADATA, 200, alias);
+    documentGetOrPost(original, alias);
     const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, target.constructor, key);
     if (args) Reflect.defineMetadata(ROUTE_ARGS_METADATA, args, target.constructor, aliasKey);
     const aliasDescriptor: PropertyDescriptor = {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 interface IndexedRoute {
   pattern: RegExp;
   method: string;
+  url: string;
 }
 
 /**
@@ -17,8 +18,13 @@ export class RouteIndex {
     const pattern = toRegExp(url);
     for (const method of Array.isArray(methods) ? methods : [methods]) {
       // HEAD and OPTIONS come with GET and CORS; listing them in Allow tells a client nothing.
-      if (method !== 'HEAD' && method !== 'OPTIONS') this.routes.push({ pattern, method });
+      if (method !== 'HEAD' && method !== 'OPTIONS') this.routes.push({ pattern, method, url });
     }
+  }
+
+  /** Every route registered, as `{method, url}` with Fastify's `:param` and `*` patterns. */
+  list(): Array<{ method: string; url: string }> {
+    return this.routes.map(({ method, url }) => ({ method, url }));
   }
 
   /** The methods registered for a request path (query string ignored), sorted and without duplicates. */

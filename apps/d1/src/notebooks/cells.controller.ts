@@ -13,6 +13,8 @@ import {
   SplitQuery,
   UuidPipe,
 } from './notebooks.dto';
+import { Fails } from '../common/openapi-errors';
+import { Doc, empty, json } from '../common/openapi.decorators';
 
 /** d1's cell routes under /notebooks/{uuid}. */
 @ApiTags('cells')
@@ -22,6 +24,7 @@ export class CellsController {
 
   @Get('cells')
   @Read()
+  @Doc('Every cell, in order', json('CellsResponse'))
   list(@Param('uuid', UuidPipe) uuid: string) {
     return { cells: this.cells.list(uuid) };
   }
@@ -29,18 +32,25 @@ export class CellsController {
   @Post('cells')
   @Write()
   @HttpCode(201)
+  @Doc(
+    'Inserts a cell before `before`, or at the end; clients get cell_add',
+    json('CellResponse', 201),
+    Fails.noBeforeCell,
+  )
   add(@Param('uuid', UuidPipe) uuid: string, @D1Body(AddCellBody) body: AddCellBody) {
     return { cell: this.cells.add(uuid, body) };
   }
 
   @Get('cells/:cell_uuid')
   @Read()
+  @Doc('One cell', json('CellResponse'))
   get(@Param('uuid', UuidPipe) uuid: string, @Param('cell_uuid', UuidPipe) cell: string) {
     return { cell: this.cells.get(uuid, cell) };
   }
 
   @Patch('cells/:cell_uuid')
   @Write()
+  @Doc('Changes the source and/or type of a cell; outputs stay', json('CellPatchResponse'))
   patch(
     @Param('uuid', UuidPipe) uuid: string,
     @Param('cell_uuid', UuidPipe) cell: string,
@@ -52,6 +62,7 @@ export class CellsController {
   @Delete('cells/:cell_uuid')
   @Write()
   @HttpCode(204)
+  @Doc('Deletes a cell; clients get cell_delete', empty())
   delete(@Param('uuid', UuidPipe) uuid: string, @Param('cell_uuid', UuidPipe) cell: string): void {
     this.cells.delete(uuid, cell);
   }
@@ -59,6 +70,7 @@ export class CellsController {
   @GetOrPost('cells/:cell_uuid/move')
   @Write()
   @HttpCode(204)
+  @Doc('Moves a cell before `before`, or to the end', empty(), Fails.noBeforeCell)
   move(
     @Param('uuid', UuidPipe) uuid: string,
     @Param('cell_uuid', UuidPipe) cell: string,
@@ -70,6 +82,7 @@ export class CellsController {
   @GetOrPost('cells/:cell_uuid/merge')
   @Write()
   @HttpCode(204)
+  @Doc('Joins a cell with the one below (or above); nothing happens without one', empty())
   merge(
     @Param('uuid', UuidPipe) uuid: string,
     @Param('cell_uuid', UuidPipe) cell: string,
@@ -81,6 +94,7 @@ export class CellsController {
   @GetOrPost('cells/:cell_uuid/split')
   @Write()
   @HttpCode(204)
+  @Doc('Splits a cell at a character offset; the second part becomes a new cell after it', empty())
   split(
     @Param('uuid', UuidPipe) uuid: string,
     @Param('cell_uuid', UuidPipe) cell: string,
@@ -92,6 +106,7 @@ export class CellsController {
   @GetOrPost('cells/:cell_uuid/clear')
   @Write()
   @HttpCode(204)
+  @Doc("Clears a cell's outputs and execution count", empty())
   clear(@Param('uuid', UuidPipe) uuid: string, @Param('cell_uuid', UuidPipe) cell: string): void {
     this.cells.clear(uuid, cell);
   }
@@ -99,6 +114,7 @@ export class CellsController {
   @GetOrPost('clear_all')
   @Write()
   @HttpCode(204)
+  @Doc('Clears every cell', empty())
   clearAll(@Param('uuid', UuidPipe) uuid: string): void {
     this.cells.clearAll(uuid);
   }
@@ -106,6 +122,7 @@ export class CellsController {
   @GetOrPost('undo')
   @Write()
   @HttpCode(204)
+  @Doc('Undoes the last edit (also when there is none)', empty())
   undo(@Param('uuid', UuidPipe) uuid: string): void {
     this.cells.undo(uuid);
   }
@@ -113,6 +130,7 @@ export class CellsController {
   @GetOrPost('redo')
   @Write()
   @HttpCode(204)
+  @Doc('Redoes the last undone edit (also when there is none)', empty())
   redo(@Param('uuid', UuidPipe) uuid: string): void {
     this.cells.redo(uuid);
   }

@@ -14,6 +14,8 @@ import {
   UuidPipe,
 } from './notebooks.dto';
 import { NotebooksService } from './notebooks.service';
+import { Fails } from '../common/openapi-errors';
+import { Doc, empty, json } from '../common/openapi.decorators';
 
 /** d1's notebook collection and lifecycle routes. */
 @ApiTags('notebooks')
@@ -23,6 +25,7 @@ export class NotebooksController {
 
   @Get()
   @Read()
+  @Doc('Lists the open notebooks, in the order they were opened', json('NotebooksResponse'))
   list() {
     return { notebooks: this.notebooks.list() };
   }
@@ -30,6 +33,7 @@ export class NotebooksController {
   @Delete()
   @Write()
   @HttpCode(204)
+  @Doc('Closes every notebook (their files stay)', empty())
   async closeAll(): Promise<void> {
     await this.notebooks.closeAll();
   }
@@ -38,6 +42,14 @@ export class NotebooksController {
   @Write()
   @UploadBody()
   @HttpCode(201)
+  @Doc(
+    'Writes an uploaded notebook to a file, with a new uuid, without opening it',
+    json('PathResponse', 201, 'The file written, relative to the root dir'),
+    Fails.fileExists,
+    Fails.outsideRoot,
+    Fails.notParsed,
+    Fails.noDirectory,
+  )
   async upload(@D1Query(FileTargetQuery) q: FileTargetQuery, @Body() body: unknown) {
     return { path: await this.notebooks.upload(body, q) };
   }
@@ -46,6 +58,16 @@ export class NotebooksController {
   @Write()
   @UploadBody()
   @HttpCode(201)
+  @Doc(
+    'Opens an uploaded notebook (or returns the open one with its uuid), saved to a file unless autosave=false',
+    json('NotebookResponse', 201),
+    Fails.fileExists,
+    Fails.outsideRoot,
+    Fails.notParsed,
+    Fails.filenameNeeded,
+    Fails.noDirectory,
+    Fails.kernelsUnavailable,
+  )
   async uploadAndOpen(@D1Query(UploadAndOpenQuery) q: UploadAndOpenQuery, @Body() body: unknown) {
     return { notebook: await this.notebooks.uploadAndOpen(body, q) };
   }
@@ -54,6 +76,14 @@ export class NotebooksController {
   @GetOrPost('open//')
   @Write()
   @HttpCode(201)
+  @Doc(
+    'Opens a notebook file and starts its kernel, or returns the notebook already open from it',
+    json('NotebookResponse', 201),
+    Fails.outsideRoot,
+    Fails.notParsed,
+    Fails.noFile,
+    Fails.kernelsUnavailable,
+  )
   async open(@D1Query(OpenQuery) q: OpenQuery) {
     return { notebook: await this.notebooks.open(q) };
   }
@@ -61,18 +91,37 @@ export class NotebooksController {
   @Post('create')
   @Write()
   @HttpCode(201)
+  @Doc(
+    'Creates an empty notebook file, opens it and starts its kernel',
+    json('NotebookResponse', 201),
+    Fails.fileExists,
+    Fails.outsideRoot,
+    Fails.noDirectory,
+    Fails.kernelsUnavailable,
+  )
   async create(@D1Query(CreateQuery) q: CreateQuery) {
     return { notebook: await this.notebooks.create(q) };
   }
 
   @GetOrPost('metadata//')
   @Read()
+  @Doc(
+    "A notebook file's metadata (the open notebook's, if it is open), without opening it",
+    json('MetadataResponse'),
+    Fails.outsideRoot,
+    Fails.notParsed,
+    Fails.noFile,
+  )
   async metadata(@D1Query(MetadataQuery) q: MetadataQuery) {
     return { metadata: await this.notebooks.metadata(q.filepath) };
   }
 
   @Get(':uuid')
   @Read()
+  @Doc(
+    'The whole notebook, with the version its websocket messages reached',
+    json('VersionedNotebookResponse'),
+  )
   get(@Param('uuid', UuidPipe) uuid: string) {
     return this.notebooks.read(uuid);
   }
@@ -80,6 +129,13 @@ export class NotebooksController {
   // Loads the file's version after someone else changed it (notebook_file_changed).
   @GetOrPost(':uuid/reload')
   @Write()
+  @Doc(
+    "Replaces the notebook's cells with its file's (after notebook_file_changed); clients get a notebook_snapshot",
+    json('VersionedNotebookResponse'),
+    Fails.noFileToReload,
+    Fails.notParsed,
+    Fails.noFile,
+  )
   reload(@Param('uuid', UuidPipe) uuid: string) {
     return this.notebooks.reload(uuid);
   }
@@ -87,18 +143,33 @@ export class NotebooksController {
   @Delete(':uuid')
   @Write()
   @HttpCode(204)
+  @Doc('Closes the notebook: pending changes saved, kernel shut down; the file stays', empty())
   async close(@Param('uuid', UuidPipe) uuid: string): Promise<void> {
     await this.notebooks.close(uuid);
   }
 
   @Patch(':uuid/save_as')
   @Write()
+  @Doc(
+    'Saves the notebook to another file, which it keeps (the old file stays)',
+    json('PathResponse', 200, 'The new absolute path'),
+    Fails.fileExists,
+    Fails.outsideRoot,
+    Fails.noDirectory,
+  )
   async saveAs(@Param('uuid', UuidPipe) uuid: string, @D1Query(SaveAsQuery) q: SaveAsQuery) {
     return { path: await this.notebooks.saveAs(uuid, q) };
   }
 
   @Patch(':uuid/rename')
   @Write()
+  @Doc(
+    'Saves the notebook to another file and deletes the old one (just_metadata: renames in memory only)',
+    json('PathResponse', 200, 'The new absolute path'),
+    Fails.fileExists,
+    Fails.outsideRoot,
+    Fails.noDirectory,
+  )
   async rename(@Param('uuid', UuidPipe) uuid: string, @D1Query(RenameQuery) q: RenameQuery) {
     return { path: await this.notebooks.rename(uuid, q) };
   }

@@ -22,6 +22,7 @@ import {
 } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { D1Error, invalidField } from '../common/errors';
+import { documentBody, documentQuery } from '../common/openapi.decorators';
 import { flattenValidationErrors } from '../common/validation';
 
 const TRUE = ['true', '1', 'yes', 'on', 't', 'y'];
@@ -62,15 +63,32 @@ function toInstance<T extends object>(dto: Type<T>, plain: unknown, where: 'quer
   }
 }
 
-/** The request's query string validated into a DTO (after the auth guard, like every parameter). */
-export const D1Query = createParamDecorator((dto: Type<object>, ctx: ExecutionContext) =>
+const queryParam = createParamDecorator((dto: Type<object>, ctx: ExecutionContext) =>
   validateInto(dto, ctx.switchToHttp().getRequest<FastifyRequest>().query, 'query'),
 );
 
-/** The JSON body validated into a DTO; an empty body counts as `{}`. */
-export const D1Body = createParamDecorator((dto: Type<object>, ctx: ExecutionContext) =>
+const bodyParam = createParamDecorator((dto: Type<object>, ctx: ExecutionContext) =>
   validateInto(dto, ctx.switchToHttp().getRequest<FastifyRequest>().body, 'body'),
 );
+
+/**
+ * The request's query string validated into a DTO (after the auth guard, like every parameter); the DTO's
+ * fields are documented as the route's query parameters.
+ */
+export const D1Query =
+  (dto: Type<object>): ParameterDecorator =>
+  (target, key, index) => {
+    queryParam(dto)(target, key, index);
+    documentQuery(dto, target, key);
+  };
+
+/** The JSON body validated into a DTO; an empty body counts as `{}`. The DTO documents the route's body. */
+export const D1Body =
+  (dto: Type<object>): ParameterDecorator =>
+  (target, key, index) => {
+    bodyParam(dto)(target, key, index);
+    documentBody(dto, target, key);
+  };
 
 /** Path parameters typed as UUIDs in d1: anything else is a 422; the value comes back lower-cased. */
 @Injectable()

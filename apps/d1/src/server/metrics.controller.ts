@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Read } from '../auth/access.decorator';
 import { MetricsService } from './metrics.service';
@@ -18,8 +18,9 @@ export class MetricsController {
 
   @Get('metrics')
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Prometheus metrics: executions, queues, kernels, websockets, HTTP requests' })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4' })
+  @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string' } })
   async metricsText(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const { contentType, text } = await this.metrics.scrape();
     void reply.header('Content-Type', contentType);

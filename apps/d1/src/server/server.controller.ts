@@ -6,6 +6,7 @@ import { JupyterService } from './jupyter.service';
 import { StatsQuery } from './stats.dto';
 import { StatsService } from './stats.service';
 import { d1Version } from './version';
+import { Doc, QueryDoc, json } from '../common/openapi.decorators';
 
 /** Facts about this d1 server and its kernel service. */
 @ApiTags('server')
@@ -19,26 +20,35 @@ export class ServerController {
   ) {}
 
   @Get('version')
+  @Doc("d1's version", json('ServerVersionResponse'))
   version() {
     return { version: d1Version() };
   }
 
   @Get('environment')
+  @Doc(
+    'The machine, the Python the kernels run on, this process and its config (credentials left out)',
+    json('EnvironmentResponse'),
+  )
   async environmentInfo() {
     return { environment_info: await this.environment.info() };
   }
 
   @Get('jupyter')
+  @Doc('The kernel service: the embedded Jupyter Server or the gateway', json('JupyterInfoResponse'))
   async jupyterInfo() {
     return { server_info: await this.jupyter.info() };
   }
 
   @Get('stats')
+  @QueryDoc(StatsQuery)
+  @Doc('Recent samples of disk, memory and CPU use, newest first', json('ServerStatsListResponse'))
   statsList(@Query() q: StatsQuery) {
     return { server_stats: this.stats.list(q.limit ?? 100, q.skip ?? 0) };
   }
 
   @Get('latest_stats')
+  @Doc('The newest sample of disk, memory and CPU use', json('LatestServerStatsResponse'))
   latestStats() {
     return { server_stats: this.stats.latest() };
   }

@@ -1,8 +1,10 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Read, Write } from '../../auth/access.decorator';
 import { invalidField } from '../../common/errors';
 import { ProcessesService } from './processes.service';
+import { Fails } from '../../common/openapi-errors';
+import { Doc, empty, json } from '../../common/openapi.decorators';
 
 const DEFAULT_LINES = 100;
 const MAX_LINES = 500;
@@ -15,6 +17,10 @@ export class ProcessesController {
 
   @Get()
   @Read()
+  @Doc(
+    'The supervised processes: the embedded Jupyter Server and the proxied servers',
+    json('ProcessesResponse'),
+  )
   list() {
     return { processes: this.processes.list() };
   }
@@ -22,6 +28,13 @@ export class ProcessesController {
   @Post(':name/restart')
   @Write()
   @HttpCode(204)
+  @Doc(
+    'Restarts a process and waits until it is ready',
+    empty(),
+    Fails.noProcess,
+    Fails.startFailed,
+    Fails.startTimeout,
+  )
   async restart(@Param('name') name: string): Promise<void> {
     await this.processes.restart(name);
   }
@@ -29,12 +42,28 @@ export class ProcessesController {
   @Post(':name/stop')
   @Write()
   @HttpCode(204)
+  @Doc(
+    'Stops a proxied server until its next request or restart',
+    empty(),
+    Fails.noProcess,
+    Fails.jupyterStop,
+  )
   async stop(@Param('name') name: string): Promise<void> {
     await this.processes.stop(name);
   }
 
   @Get(':name/logs')
   @Read()
+  @ApiQuery({
+    name: 'lines',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_LINES, default: DEFAULT_LINES },
+  })
+  @Doc(
+    'The last lines of output of a process, credentials blanked out',
+    json('ProcessLogsResponse'),
+    Fails.noProcess,
+  )
   logs(@Param('name') name: string, @Query('lines') lines?: string) {
     return this.processes.logs(name, parseLines(lines));
   }

@@ -101,6 +101,37 @@ describe('parseProxyConfig', () => {
     expect(() => parseProxyConfig(text)).toThrow(message);
   });
 
+  it('refuses a blank program name, accepts a null port', () => {
+    expect(() => parseProxyConfig(web({ command: [' ', 'x'] }))).toThrow(
+      /^servers\.web\.command\[0\] must name a program$/,
+    );
+    expect(parseProxyConfig(web({ command: cmd, port: null }))[0].port).toBeNull();
+  });
+
+  it('names every problem of a file at once, each with its key', () => {
+    const text = JSON.stringify({
+      servers: {
+        web: { command: [], timeout: 'x' },
+        'b/c': { command: cmd },
+        api: { command: cmd, env: {} },
+      },
+    });
+    expect(() => parseProxyConfig(text)).toThrow(
+      'servers.web.command must be a non-empty list of strings; servers.web.timeout must be a number; ' +
+        'servers.b/c: server names must be letters, digits, ".", "_" or "-" (at most 64); ' +
+        'servers.api.env is not a known key (known: command, timeout, environment, absolute_url, port, launcher_entry)',
+    );
+  });
+
+  it('refuses prototype keys rather than letting them reach the spec', () => {
+    const polluted = `{"servers": {"web": {"command": ["x"], "__proto__": {"port": 1}}}}`;
+    expect(() => parseProxyConfig(polluted)).toThrow(/^servers\.web\.__proto__ is not a known key/);
+    expect(() => parseProxyConfig(`{"servers": {"__proto__": {"command": ["x"]}}}`)).toThrow(
+      /^servers\.__proto__: server names must be/,
+    );
+    expect(({} as { port?: number }).port).toBeUndefined();
+  });
+
   it('names keys without the servers. prefix in the top-level form', () => {
     expect(() => parseProxyConfig(JSON.stringify({ web: { command: cmd, timeout: 'x' } }))).toThrow(
       /^web\.timeout must be a number$/,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 
 /** How a server appears in a launcher; d1 only reports it. */
 export interface LauncherEntry {
@@ -27,20 +28,70 @@ export class ProxyConfigError extends Error {}
 
 /** Names become a path segment and a process name: keep them plain. `jupyter` is the embedded server. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NAME_RULE = 'server names must be letters, digits, ".", "_" or "-" (at most 64)';
 const RESERVED = new Set(['jupyter']);
-const SERVER_KEYS = new Set(['command', 'timeout', 'environment', 'absolute_url', 'port', 'launcher_entry']);
-const LAUNCHER_KEYS = new Set(['enabled', 'title', 'icon_path']);
 const DEFAULT_TIMEOUT_S = 5;
 
-type Json = Record<string, unknown>;
+const string = z.string({ error: 'must be a string' });
+const flag = z.boolean({ error: 'must be true or false' });
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** An object of exactly these keys; an unknown key is named with the ones that are known. */
+function strict<T extends z.ZodRawShape>(shape: T, what: string) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `is not a known key (known: ${known})` : what),
+  });
 }
 
-function fail(message: string): never {
-  throw new ProxyConfigError(message);
-}
+const command = z
+  .array(string, {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is required (a list of strings, e.g. ["python3", "-m", "http.server", "{port}"])'
+        : 'must be a non-empty list of strings',
+  })
+  .min(1, { error: 'must be a non-empty list of strings' })
+  .refine((argv) => argv.length === 0 || argv[0].trim() !== '', { error: 'must name a program', path: [0] });
+
+const SERVER = strict(
+  {
+    command,
+    timeout: z
+      .number({ error: 'must be a number' })
+      .refine((v) => v > 0 && v <= 3600, {
+        error: (i) => `must be between 0 and 3600 seconds, got ${String(i.input)}`,
+      })
+      .optional(),
+    environment: z.record(z.string(), string, { error: 'must be an object of strings' }).optional(),
+    absolute_url: flag.optional(),
+    port: z
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .refine((v) => v >= 1 && v <= 65535, {
+        error: (i) => `must be between 1 and 65535, got ${String(i.input)}`,
+      })
+      .nullable()
+      .optional(),
+    launcher_entry: strict(
+      {
+        enabled: flag.optional(),
+        title: string.nullable().optional(),
+        icon_path: string.nullable().optional(),
+      },
+      'must be an object',
+    ).optional(),
+  },
+  'must be an object',
+);
+
+const SERVER_NAME = z
+  .string()
+  .regex(NAME, { error: NAME_RULE })
+  .refine((name) => !RESERVED.has(name), {
+    error: (i) => `the name "${String(i.input)}" is reserved for the embedded Jupyter Server`,
+  });
+
+const SERVERS = z.record(SERVER_NAME, SERVER, { error: 'must be an object mapping names to servers' });
 
 /** Reads and validates a proxy config file. */
 export function loadProxyConfig(path: string): ProxyServerSpec[] {
@@ -48,7 +99,7 @@ export function loadProxyConfig(path: string): ProxyServerSpec[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    return fail(`cannot read ${path}: ${(err as Error).message}`);
+    throw new ProxyConfigError(`cannot read ${path}: ${(err as Error).message}`);
   }
   return parseProxyConfig(text);
 }
@@ -59,92 +110,52 @@ export function parseProxyConfig(text: string): ProxyServerSpec[] {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return fail(`not valid JSON (${(err as Error).message})`);
+    throw new ProxyConfigError(`not valid JSON (${(err as Error).message})`);
   }
-  if (!isObject(doc)) return fail('the file must hold a JSON object of servers');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new ProxyConfigError('the file must hold a JSON object of servers');
+  }
   const wrapped = Object.keys(doc).length === 1 && 'servers' in doc;
-  const servers = wrapped ? doc.servers : doc;
-  const prefix = wrapped ? 'servers.' : '';
-  if (!isObject(servers)) return fail('servers must be an object mapping names to servers');
-  return Object.entries(servers).map(([name, raw]) => parseServer(name, raw, `${prefix}${name}`));
+  const servers: unknown = wrapped ? (doc as { servers: unknown }).servers : doc;
+  const at = wrapped ? ['servers'] : [];
+  // zod leaves a `__proto__` key out of a record without a word (it guards against prototype pollution); here
+  // it is a server name like any other, and a bad one.
+  if (typeof servers === 'object' && servers !== null && Object.hasOwn(servers, '__proto__')) {
+    throw new ProxyConfigError(`${[...at, '__proto__'].join('.')}: ${NAME_RULE}`);
+  }
+  const parsed = SERVERS.safeParse(servers);
+  if (!parsed.success) {
+    throw new ProxyConfigError(parsed.error.issues.map((issue) => describe(issue, at)).join('; '));
+  }
+  return Object.entries(parsed.data).map(([name, server]) => toSpec(name, server));
 }
 
-function parseServer(name: string, raw: unknown, at: string): ProxyServerSpec {
-  if (!NAME.test(name)) {
-    fail(`${at}: server names must be letters, digits, ".", "_" or "-" (at most 64)`);
-  }
-  if (RESERVED.has(name)) fail(`${at}: the name "${name}" is reserved for the embedded Jupyter Server`);
-  if (!isObject(raw)) return fail(`${at} must be an object`);
-  for (const key of Object.keys(raw)) {
-    if (!SERVER_KEYS.has(key))
-      fail(`${at}.${key} is not a known key (known: ${[...SERVER_KEYS].join(', ')})`);
-  }
+/** One problem as a sentence that starts with the key it is about, e.g. `servers.web.command[1] must be …`. */
+function describe(issue: z.core.$ZodIssue, at: string[]): string {
+  const path = [...at, ...issue.path.map(String)];
+  if (issue.code === 'unrecognized_keys') path.push(issue.keys[0]);
+  const key = path.reduce(
+    (out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    '',
+  );
+  // A bad server name is named before what is wrong with it, as the name itself may hold dots.
+  if (issue.code === 'invalid_key') return `${key}: ${issue.issues[0]?.message ?? issue.message}`;
+  return key ? `${key} ${issue.message}` : issue.message;
+}
+
+function toSpec(name: string, server: z.infer<typeof SERVER>): ProxyServerSpec {
+  const launcher = server.launcher_entry ?? {};
   return {
     name,
-    command: parseCommand(raw.command, `${at}.command`),
-    timeoutMs: parseTimeout(raw.timeout, `${at}.timeout`) * 1000,
-    environment: parseEnvironment(raw.environment, `${at}.environment`),
-    absoluteUrl: optionalBoolean(raw.absolute_url, `${at}.absolute_url`, false),
-    port: parsePort(raw.port, `${at}.port`),
-    launcherEntry: parseLauncher(raw.launcher_entry, `${at}.launcher_entry`, name),
-  };
-}
-
-function parseCommand(v: unknown, at: string): string[] {
-  if (v === undefined)
-    fail(`${at} is required (a list of strings, e.g. ["python3", "-m", "http.server", "{port}"])`);
-  if (!Array.isArray(v) || v.length === 0) fail(`${at} must be a non-empty list of strings`);
-  v.forEach((arg, i) => {
-    if (typeof arg !== 'string') fail(`${at}[${i}] must be a string`);
-  });
-  if ((v[0] as string).trim() === '') fail(`${at}[0] must name a program`);
-  return v as string[];
-}
-
-function parseTimeout(v: unknown, at: string): number {
-  if (v === undefined) return DEFAULT_TIMEOUT_S;
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${at} must be a number`);
-  if (v <= 0 || v > 3600) fail(`${at} must be between 0 and 3600 seconds, got ${v}`);
-  return v;
-}
-
-function parseEnvironment(v: unknown, at: string): Record<string, string> {
-  if (v === undefined) return {};
-  if (!isObject(v)) fail(`${at} must be an object of strings`);
-  for (const [key, value] of Object.entries(v)) {
-    if (typeof value !== 'string') fail(`${at}.${key} must be a string`);
-  }
-  return v as Record<string, string>;
-}
-
-function parsePort(v: unknown, at: string): number | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v)) fail(`${at} must be a whole number`);
-  if (v < 1 || v > 65535) fail(`${at} must be between 1 and 65535, got ${v}`);
-  return v;
-}
-
-function optionalBoolean(v: unknown, at: string, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') fail(`${at} must be true or false`);
-  return v;
-}
-
-function optionalString(v: unknown, at: string): string | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') fail(`${at} must be a string`);
-  return v;
-}
-
-function parseLauncher(v: unknown, at: string, name: string): LauncherEntry {
-  if (v === undefined) return { enabled: true, title: name, icon_path: null };
-  if (!isObject(v)) return fail(`${at} must be an object`);
-  for (const key of Object.keys(v)) {
-    if (!LAUNCHER_KEYS.has(key)) fail(`${at}.${key} is not a known key (known: enabled, title, icon_path)`);
-  }
-  return {
-    enabled: optionalBoolean(v.enabled, `${at}.enabled`, true),
-    title: optionalString(v.title, `${at}.title`) ?? name,
-    icon_path: optionalString(v.icon_path, `${at}.icon_path`),
+    command: server.command,
+    timeoutMs: (server.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+    environment: server.environment ?? {},
+    absoluteUrl: server.absolute_url ?? false,
+    port: server.port ?? null,
+    launcherEntry: {
+      enabled: launcher.enabled ?? true,
+      title: launcher.title ?? name,
+      icon_path: launcher.icon_path ?? null,
+    },
   };
 }
