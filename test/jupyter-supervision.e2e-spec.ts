@@ -1,5 +1,12 @@
 import { TestD1, startD1, waitFor } from './support/d1';
-import { childPids, executeStream, expectExecutionShape, pidAlive, report } from './support/kernels';
+import {
+  childPids,
+  executeInput,
+  executeStream,
+  expectExecutionShape,
+  pidAlive,
+  report,
+} from './support/kernels';
 
 interface ServerInfo {
   pid: number;
@@ -57,6 +64,6 @@ describe('the embedded Jupyter Server is supervised', () => {
     const run = await executeStream(d1, fresh.json.id, '21*2');
     const outputs = expectExecutionShape(run.lines);
     expect(outputs.map((l) => l.content.data?.['text/plain'])).toEqual(['42']);
-    expect(run.lines[1].content.execution_count).toBe(1);
+    expect(executeInput(run.lines).content.execution_count).toBe(1);
   });
 });

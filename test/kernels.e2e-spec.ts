@@ -2,6 +2,7 @@ import { TestD1, startD1, waitFor } from './support/d1';
 import {
   ExecLine,
   childPids,
+  executeInput,
   executeStream,
   expectExecutionShape,
   kinds,
@@ -100,7 +101,7 @@ describe('kernels: specs, lifecycle and streaming execute against a real Jupyter
     expect(outputs[0].content).toEqual({ name: 'stdout', text: 'hi\n' });
     const reply = res.lines.find((l) => l.msg_type === 'execute_reply')!;
     expect(reply.content).toMatchObject({ status: 'ok', execution_count: expect.any(Number) });
-    expect(res.lines[1].content).toEqual({
+    expect(executeInput(res.lines).content).toEqual({
       code: 'print("hi")',
       execution_count: reply.content.execution_count,
     });
@@ -110,7 +111,7 @@ describe('kernels: specs, lifecycle and streaming execute against a real Jupyter
     const res = await executeStream(d1, kernelId, 'print("héllo wörld 😀 ✓ 中文")');
     const outputs = expectExecutionShape(res.lines);
     expect(outputs.map((l) => l.content.text)).toEqual(['héllo wörld 😀 ✓ 中文\n']);
-    expect(res.lines[1].content.code).toBe('print("héllo wörld 😀 ✓ 中文")');
+    expect(executeInput(res.lines).content.code).toBe('print("héllo wörld 😀 ✓ 中文")');
   });
 
   it('1+1 streams an execute_result of 2', async () => {
@@ -162,11 +163,11 @@ describe('kernels: specs, lifecycle and streaming execute against a real Jupyter
 
   it('POST /kernels/{id}/restart resets execution_count to 1', async () => {
     const before = await executeStream(d1, kernelId, 'x = 1');
-    expect(before.lines[1].content.execution_count).toBeGreaterThan(1);
+    expect(executeInput(before.lines).content.execution_count).toBeGreaterThan(1);
     expect((await d1.request('POST', `/kernels/${kernelId}/restart`)).status).toBe(204);
     const after = await executeStream(d1, kernelId, 'x = 2');
     expectExecutionShape(after.lines);
-    expect(after.lines[1].content.execution_count).toBe(1);
+    expect(executeInput(after.lines).content.execution_count).toBe(1);
   });
 
   it('`1+1` NDJSON round trip, 50 runs (printed, not asserted)', async () => {
@@ -203,7 +204,7 @@ describe('kernels: specs, lifecycle and streaming execute against a real Jupyter
       }
     }
     const res = await executeStream(d1, kernelId, '1+1');
-    expect(res.lines[1].content.execution_count).toBe(1);
+    expect(executeInput(res.lines).content.execution_count).toBe(1);
   });
 
   it('d1 GET and POST /kernels/shutdown/{id} stop the kernel (204), then 404', async () => {

@@ -70,6 +70,16 @@ export function kinds(lines: ExecLine[]): string[] {
  * Server relays independently, so it may arrive anywhere after the request; exactly one must, and the
  * stream ends with whichever of reply and idle came last.
  */
+/**
+ * The execute_input of an execution. Found by type, not position: ipykernel publishes iopub from a thread of
+ * its own, so on a loaded machine the shell reply of a short cell can arrive before it.
+ */
+export function executeInput(lines: ExecLine[]): ExecLine {
+  const input = lines.find((l) => l.msg_type === 'execute_input');
+  if (!input) throw new Error(`no execute_input among ${lines.map((l) => l.msg_type).join(', ')}`);
+  return input;
+}
+
 export function expectExecutionShape(lines: ExecLine[]): ExecLine[] {
   const iopub = lines.filter((l) => l.channel === 'iopub');
   const k = kinds(iopub);
