@@ -9,6 +9,7 @@ import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { KernelsModule } from './kernels/kernels.module';
 import { McpModule } from './mcp/mcp.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NotebooksModule } from './notebooks/notebooks.module';
 import { ServerModule } from './server/server.module';
 import { WebModule } from './web/web.module';
@@ -33,6 +34,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         AuthModule,
         EventsModule,
         ServerModule,

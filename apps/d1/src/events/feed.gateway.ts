@@ -4,6 +4,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type WebSocket from 'ws';
 import type { D1Config } from '../app-config';
 import type { AuthService } from '../auth/auth.service';
+import type { Feed, MetricsService } from '../metrics/metrics.service';
 import type { NotebookEvents } from './notebook-events';
 import { CLOSE_POLICY, WsClient } from './ws-client';
 import { WsHub, notebookUuidOf } from './ws-hub';
@@ -14,7 +15,9 @@ export abstract class FeedGateway<E> implements OnModuleInit, OnModuleDestroy {
   private subscription: Subscription | null = null;
 
   protected constructor(
+    private readonly feed: Feed,
     protected readonly events: NotebookEvents,
+    protected readonly metrics: MetricsService,
     auth: AuthService,
     config: D1Config,
   ) {
@@ -33,6 +36,13 @@ export abstract class FeedGateway<E> implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.subscription?.unsubscribe();
+  }
+
+  /** Adds a client to a topic until its socket closes, reporting it to the metrics. */
+  protected subscribe(topic: string, client: WsClient): void {
+    this.hub.subscribe(topic, client);
+    this.metrics.feedClients(this.feed, 1);
+    client.socket.once('close', () => this.metrics.feedClients(this.feed, -1));
   }
 
   /** Admits a client of a notebook's feed: authenticated, and the notebook open (1008 otherwise). */

@@ -5,7 +5,7 @@ import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
-import { MetricsService } from '../server/metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { FeedGateway } from './feed.gateway';
 import { checkCommand } from './notebook-commands';
 import { NotebookEvent, NotebookEvents } from './notebook-events';
@@ -23,9 +23,9 @@ export class NotebookGateway extends FeedGateway<NotebookEvent> implements OnGat
     events: NotebookEvents,
     auth: AuthService,
     @Inject(D1_CONFIG) config: D1Config,
-    private readonly metrics: MetricsService,
+    metrics: MetricsService,
   ) {
-    super(events, auth, config);
+    super('notebook', events, metrics, auth, config);
   }
 
   protected source(): Observable<NotebookEvent> {
@@ -48,7 +48,7 @@ export class NotebookGateway extends FeedGateway<NotebookEvent> implements OnGat
     const [client, uuid] = admitted;
     if (since !== null) this.catchUp(client, uuid, since);
     for (const m of this.events.notebooks.greeting(uuid)) client.send(JSON.stringify(m));
-    this.hub.subscribe(uuid, client);
+    this.subscribe(uuid, client);
     socket.on('message', (data: WebSocket.RawData) => this.command(uuid, client, data.toString()));
   }
 

@@ -5,6 +5,7 @@ import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { FeedGateway } from './feed.gateway';
 import { NotebookEvents } from './notebook-events';
 import { chooseProtocol } from './ws-auth';
@@ -14,8 +15,13 @@ const TOPIC = 'server';
 /** /server/ws: server-wide messages (open notebooks, file changes, server stats). */
 @WebSocketGateway({ path: '/server/ws', handleProtocols: chooseProtocol })
 export class ServerGateway extends FeedGateway<Buffer> implements OnGatewayConnection {
-  constructor(events: NotebookEvents, auth: AuthService, @Inject(D1_CONFIG) config: D1Config) {
-    super(events, auth, config);
+  constructor(
+    events: NotebookEvents,
+    metrics: MetricsService,
+    auth: AuthService,
+    @Inject(D1_CONFIG) config: D1Config,
+  ) {
+    super('server', events, metrics, auth, config);
   }
 
   protected source(): Observable<Buffer> {
@@ -28,6 +34,6 @@ export class ServerGateway extends FeedGateway<Buffer> implements OnGatewayConne
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
     const client = this.hub.admit(socket, req);
-    if (client) this.hub.subscribe(TOPIC, client);
+    if (client) this.subscribe(TOPIC, client);
   }
 }

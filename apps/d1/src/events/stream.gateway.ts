@@ -5,6 +5,7 @@ import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { FeedGateway } from './feed.gateway';
 import { NotebookEvents, StreamEvent } from './notebook-events';
 import { chooseProtocol } from './ws-auth';
@@ -12,8 +13,13 @@ import { chooseProtocol } from './ws-auth';
 /** /notebooks/{uuid}/ws/stream: the raw kernel messages of a notebook's kernel, each with channel and cell. */
 @WebSocketGateway({ path: '/notebooks/:uuid/ws/stream', handleProtocols: chooseProtocol })
 export class StreamGateway extends FeedGateway<StreamEvent> implements OnGatewayConnection {
-  constructor(events: NotebookEvents, auth: AuthService, @Inject(D1_CONFIG) config: D1Config) {
-    super(events, auth, config);
+  constructor(
+    events: NotebookEvents,
+    metrics: MetricsService,
+    auth: AuthService,
+    @Inject(D1_CONFIG) config: D1Config,
+  ) {
+    super('stream', events, metrics, auth, config);
     events.streamWanted = (uuid) => this.hub.has(uuid);
   }
 
@@ -27,6 +33,6 @@ export class StreamGateway extends FeedGateway<StreamEvent> implements OnGateway
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
     const admitted = this.admitToNotebook(socket, req);
-    if (admitted) this.hub.subscribe(admitted[1], admitted[0]);
+    if (admitted) this.subscribe(admitted[1], admitted[0]);
   }
 }

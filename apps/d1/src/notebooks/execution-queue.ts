@@ -15,6 +15,8 @@ export interface QueueHost {
   sent(msgId: string, cellId: string): void;
   /** A cell finished (reached idle): save, refresh variables. */
   finished(cellId: string): void;
+  /** The number of cells waiting (not yet sent to the kernel) changed. */
+  waitingChanged?(waiting: number): void;
 }
 
 /** An input() the kernel is waiting for. */
@@ -101,6 +103,7 @@ export class ExecutionQueue {
     model.startExecution(cellId);
     model.setExecutionState(cellId, 'pending');
     this.queue.push({ cellId, msgId });
+    this.host.waitingChanged?.(this.queue.length);
     // The request goes to the kernel before clients hear of it: its replies cannot be handled before this
     // returns, so clients still see pending first, and the kernel starts a few socket writes earlier.
     this.pump();
@@ -114,6 +117,7 @@ export class ExecutionQueue {
     const i = this.queue.findIndex((q) => q.cellId === cellId);
     if (i < 0) return false;
     const [entry] = this.queue.splice(i, 1);
+    this.host.waitingChanged?.(this.queue.length);
     this.abort(entry, null);
     return true;
   }
@@ -122,6 +126,7 @@ export class ExecutionQueue {
   abortWaiting(output: Output | null = null): void {
     const waiting = this.queue;
     this.queue = [];
+    if (waiting.length > 0) this.host.waitingChanged?.(0);
     for (const entry of waiting) this.abort(entry, output);
   }
 
@@ -169,6 +174,7 @@ export class ExecutionQueue {
     const kernel = this.host.kernel();
     if (this.running || this.queue.length === 0 || !kernel) return;
     const next = this.queue.shift()!;
+    this.host.waitingChanged?.(this.queue.length);
     if (!this.host.model.hasCell(next.cellId)) return this.pump();
     const running: Running = {
       cellId: next.cellId,

@@ -6,7 +6,7 @@ import { conflict, kernelUnavailable } from '../common/errors';
 import { KERNEL_START_TIMEOUT_MS } from '../kernels/kernel-pool';
 import { KernelsService } from '../kernels/kernels.service';
 import { D1Message, NotebookEvents } from '../events/notebook-events';
-import { MetricsService } from '../server/metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { lostConnectionOutput } from './execution-queue';
 import { NotebookKernels } from './notebook-kernels';
 import { NotebookRuntime } from './notebook-runtime';
@@ -56,12 +56,12 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
         const nb = this.notebooks.find(notebookUuid);
         if (nb) this.runtime(nb).watch(handle);
       }),
-      this.notebooks.closed$.subscribe((uuid) => this.runtimes.delete(uuid)),
+      this.notebooks.closed$.subscribe((uuid) => {
+        this.runtimes.delete(uuid);
+        this.metrics.queueDepth(uuid, 0);
+      }),
     );
     this.kernels.registerBusySource(() => [...this.runtimes.values()].some((r) => r.queue.busy));
-    this.metrics.registerQueueDepth(() =>
-      [...this.runtimes.values()].reduce((n, r) => n + r.queue.waiting.length, 0),
-    );
     this.events.registerSource({
       exists: (uuid) => this.notebooks.find(uuid) !== undefined,
       snapshot: (uuid) => this.notebooks.find(uuid)?.model.toJson() ?? null,
@@ -101,6 +101,7 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
         kernels: this.nbKernels,
         markChanged: (n) => this.notebooks.markChanged(n),
         workingDirectoryChanged: (n, cwd) => this.notebooks.setWorkingDirectory(n, cwd),
+        waitingChanged: (n, waiting) => this.metrics.queueDepth(n.uuid, waiting),
       });
       this.runtimes.set(nb.uuid, rt);
       if (nb.kernel) rt.watch(nb.kernel);

@@ -23,6 +23,8 @@ export interface RuntimeDeps {
   kernels: RuntimeKernels;
   markChanged(nb: OpenNotebook): void;
   workingDirectoryChanged(nb: OpenNotebook, cwd: string): void;
+  /** The number of cells waiting in the queue changed. */
+  waitingChanged?(nb: OpenNotebook, waiting: number): void;
 }
 
 const VARS_DELAY_MS = 30;
@@ -53,6 +55,7 @@ export class NotebookRuntime {
       cellChanged: (cellId, coalesce) => this.cellChanged(cellId, coalesce),
       sent: (msgId, cellId) => this.track(msgId, cellId),
       finished: () => this.finished(),
+      waitingChanged: (waiting) => deps.waitingChanged?.(nb, waiting),
     });
   }
 

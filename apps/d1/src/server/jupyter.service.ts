@@ -4,6 +4,7 @@ import { SupervisedProcess } from '@d1/supervisor';
 import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { D1_CONFIG, D1Config } from '../app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { jupyterServerArgs } from './jupyter-args';
 import { GatewayRelay } from './gateway-relay';
 
@@ -42,7 +43,12 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
   /** Emits when the kernel service came back after losing its kernels (a restart of the embedded server). */
   readonly restarted$ = new Subject<void>();
 
-  constructor(@Inject(D1_CONFIG) private readonly config: D1Config) {}
+  constructor(
+    @Inject(D1_CONFIG) private readonly config: D1Config,
+    private readonly metrics: MetricsService,
+  ) {
+    this.restarted$.subscribe(() => this.metrics.jupyterServerRestarted());
+  }
 
   /** The relay to the kernel service; available once start() resolved. */
   get relay(): KernelRelay {
@@ -75,7 +81,7 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
     this.process.on('state', (s) => this.logger.debug(`embedded Jupyter Server ${s}`));
     await this.process.start();
     const port = this.process.info().port;
-    this._relay = new KernelRelay({ baseUrl: `http://127.0.0.1:${port}`, token: this.token });
+    this._relay = this.counted(new KernelRelay({ baseUrl: `http://127.0.0.1:${port}`, token: this.token }));
     this.version = await this._relay.ping();
     this.logger.log(`embedded Jupyter Server ${this.version} ready on 127.0.0.1:${port}`);
   }
@@ -135,7 +141,7 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
       token: this.config.gatewayToken ?? '',
       requestTimeoutMs: 10_000,
     });
-    this._relay = this.gateway;
+    this._relay = this.counted(this.gateway);
     if (await this.checkGateway()) this.logger.log(`kernel gateway ${baseUrl} (${this.version}) reachable`);
     this.gatewayWatch = setInterval(() => void this.checkGateway(), GATEWAY_CHECK_MS);
     this.gatewayWatch.unref();
@@ -174,6 +180,14 @@ export class JupyterService implements OnModuleInit, OnApplicationShutdown {
     const lost = gateway.handles().filter((h) => !alive.has(h.id)).length;
     this.logger.log(`kernel gateway ${this.config.gatewayUrl} is reachable again (${lost} kernels lost)`);
     if (lost > 0 || failedCalls) this.restarted$.next();
+  }
+
+  /** The relay sees every kernel's status, notebook or headless: 'restarting' covers both kinds of restart. */
+  private counted<R extends KernelRelay>(relay: R): R {
+    relay.on('status', (_id, state) => {
+      if (state === 'restarting') this.metrics.kernelRestarted();
+    });
+    return relay;
   }
 
   private embedded(): SupervisedProcess {

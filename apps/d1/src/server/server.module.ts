@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { HelloController } from './hello.controller';
 import { EnvironmentService } from './environment.service';
 import { JupyterService } from './jupyter.service';
-import { MetricsModule } from './metrics.module';
 import { ProcessesController } from './proxy/processes.controller';
 import { ProcessesService } from './proxy/processes.service';
 import { ProxyService } from './proxy/proxy.service';
@@ -10,7 +9,6 @@ import { ServerController } from './server.controller';
 import { StatsService } from './stats.service';
 
 @Module({
-  imports: [MetricsModule],
   controllers: [HelloController, ServerController, ProcessesController],
   providers: [JupyterService, StatsService, EnvironmentService, ProcessesService, ProxyService],
   exports: [JupyterService, ProcessesService],

@@ -1,13 +1,13 @@
-import { Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Subscription } from 'rxjs';
 import { routeOf } from '../common/request-log';
-import { JupyterService } from './jupyter.service';
 
-/** A websocket feed whose connected clients are counted at scrape time. */
+/** A websocket feed whose connected clients are counted. */
 export type Feed = 'notebook' | 'stream' | 'server';
+
+const FEEDS: Feed[] = ['notebook', 'stream', 'server'];
 
 /** Broadcast latencies are sub-millisecond to tens of ms; the buckets resolve the SPEC's 50 ms bar. */
 const BROADCAST_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -19,11 +19,11 @@ type HttpLabels = 'method' | 'route' | 'status';
 
 /**
  * d1's Prometheus metrics in a registry of its own (several apps may share a process in tests, and the
- * global registry would mix them). Restarts are read off the kernel relay (it sees every kernel);
- * executions, broadcasts and WebDAV requests are reported by their owners; gauges are read when scraped.
+ * global registry would mix them). Every figure is reported by its owner: the kernel service its restarts,
+ * execution its queues, the gateways their clients, WebDAV its requests. It depends on nothing of d1's.
  */
 @Injectable()
-export class MetricsService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
   private readonly executions: Counter;
   private readonly restarts: Counter;
@@ -32,14 +32,11 @@ export class MetricsService implements OnModuleInit, OnApplicationBootstrap, OnM
   private readonly broadcast: Histogram;
   private readonly httpRequests: Counter<HttpLabels>;
   private readonly httpDuration: Histogram<HttpLabels>;
-  private queueDepthSources: Array<() => number> = [];
-  private readonly feeds = new Map<Feed, () => number>();
-  private subscriptions: Subscription[] = [];
+  private readonly clients: Gauge<'feed'>;
+  /** Cells waiting in each notebook's queue, summed when scraped. */
+  private readonly queueDepths = new Map<string, number>();
 
-  constructor(
-    private readonly moduleRef: ModuleRef,
-    private readonly adapterHost: HttpAdapterHost,
-  ) {
+  constructor(private readonly adapterHost: HttpAdapterHost) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.executions = new Counter({
@@ -82,7 +79,24 @@ export class MetricsService implements OnModuleInit, OnApplicationBootstrap, OnM
       buckets: HTTP_BUCKETS,
       registers,
     });
-    this.defineGauges(registers);
+    const depths = this.queueDepths;
+    new Gauge({
+      name: 'd1_execution_queue_depth',
+      help: 'Cells queued for execution and not yet sent to their kernel, over all notebooks.',
+      registers,
+      collect() {
+        let sum = 0;
+        for (const n of depths.values()) sum += n;
+        this.set(sum);
+      },
+    });
+    this.clients = new Gauge({
+      name: 'd1_websocket_clients',
+      help: 'Connected websocket clients by feed.',
+      labelNames: ['feed'],
+      registers,
+    });
+    for (const feed of FEEDS) this.clients.set({ feed }, 0);
   }
 
   /** Counts and times every HTTP request once its response is out (routes by pattern: bounded labels). */
@@ -98,28 +112,25 @@ export class MetricsService implements OnModuleInit, OnApplicationBootstrap, OnM
     });
   }
 
-  onApplicationBootstrap(): void {
-    // Looked up, not injected: JupyterService belongs to ServerModule, which imports this global module.
-    const jupyter = this.moduleRef.get(JupyterService, { strict: false });
-    this.subscriptions.push(jupyter.restarted$.subscribe(() => this.serverRestarts.inc()));
-    // The relay sees every kernel's status, notebook or headless: 'restarting' covers both kinds of restart.
-    jupyter.relay.on('status', (_id, state) => {
-      if (state === 'restarting') this.restarts.inc();
-    });
+  /** Counts one restart of a kernel: a requested one or one after the kernel died. */
+  kernelRestarted(): void {
+    this.restarts.inc();
   }
 
-  onModuleDestroy(): void {
-    for (const s of this.subscriptions) s.unsubscribe();
+  /** Counts one restart of the kernel service after it lost its kernels. */
+  jupyterServerRestarted(): void {
+    this.serverRestarts.inc();
   }
 
-  /** Adds a source of queued (not yet running) cells, summed into d1_execution_queue_depth when scraped. */
-  registerQueueDepth(source: () => number): void {
-    this.queueDepthSources.push(source);
+  /** Sets how many cells wait in one notebook's queue (0 also when the notebook closes). */
+  queueDepth(notebookUuid: string, waiting: number): void {
+    if (waiting > 0) this.queueDepths.set(notebookUuid, waiting);
+    else this.queueDepths.delete(notebookUuid);
   }
 
-  /** Sets how a feed's connected websocket clients are counted for d1_websocket_clients. */
-  registerFeed(feed: Feed, count: () => number): void {
-    this.feeds.set(feed, count);
+  /** Counts a websocket client joining (+1) or leaving (-1) a feed. */
+  feedClients(feed: Feed, delta: 1 | -1): void {
+    this.clients.inc({ feed }, delta);
   }
 
   /** Counts one cell queued for execution. */
@@ -127,7 +138,7 @@ export class MetricsService implements OnModuleInit, OnApplicationBootstrap, OnM
     this.executions.inc();
   }
 
-  /** Counts one WebDAV request (wire to the WebDAV plugin's `onRequest`). */
+  /** Counts one WebDAV request. */
   davRequest(method: string): void {
     this.dav.inc({ method: method.toUpperCase() });
   }
@@ -140,27 +151,5 @@ export class MetricsService implements OnModuleInit, OnApplicationBootstrap, OnM
   /** The Prometheus text exposition and its content type. */
   async scrape(): Promise<{ contentType: string; text: string }> {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
-  }
-
-  private defineGauges(registers: Registry[]): void {
-    const depth = (): number => this.queueDepthSources.reduce((sum, s) => sum + s(), 0);
-    const feeds = this.feeds;
-    new Gauge({
-      name: 'd1_execution_queue_depth',
-      help: 'Cells queued for execution and not yet sent to their kernel, over all notebooks.',
-      registers,
-      collect() {
-        this.set(depth());
-      },
-    });
-    new Gauge({
-      name: 'd1_websocket_clients',
-      help: 'Connected websocket clients by feed.',
-      labelNames: ['feed'],
-      registers,
-      collect() {
-        for (const [feed, count] of feeds) this.set({ feed }, count());
-      },
-    });
   }
 }

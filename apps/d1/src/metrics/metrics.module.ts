@@ -1,16 +1,15 @@
 import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller';
-import { MetricsFeeds } from './metrics-feeds';
 import { MetricsService } from './metrics.service';
 
 /**
- * GET /metrics and the MetricsService every module may inject. Global: the gateways, the execution layer and
- * WebDAV all report to it, and it must not pull their modules into each other.
+ * GET /metrics and the MetricsService other modules report to. Global and at the bottom of the house: it
+ * imports nothing of d1's, so anything may inject it without pulling modules into each other.
  */
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, MetricsFeeds],
+  providers: [MetricsService],
   exports: [MetricsService],
 })
 export class MetricsModule {}
