@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotebookEvents } from '../apps/d1/src/events/notebook-events';
 import { NotebooksService } from '../apps/d1/src/notebooks/notebooks.service';
-import { JupyterService } from '../apps/d1/src/server/jupyter.service';
+import { JupyterService } from '../apps/d1/src/kernels/jupyter.service';
 import { TestD1, startD1, waitFor } from './support/d1';
 import {
   cellUuids,

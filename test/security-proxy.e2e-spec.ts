@@ -15,7 +15,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JupyterService } from '../apps/d1/src/server/jupyter.service';
+import { JupyterService } from '../apps/d1/src/kernels/jupyter.service';
 import { startD1, TestD1, waitFor } from './support/d1';
 import { executeRequest, forgeLoginCookie, openWs, quiet, startStockJupyter } from './support/proxy-attack';
 import { ECHO_SERVER, writeProxyConfig } from './support/proxy-config';

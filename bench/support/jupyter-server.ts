@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jupyterServerArgs } from '../../apps/d1/src/server/jupyter-args';
+import { jupyterServerArgs } from '../../apps/d1/src/kernels/jupyter-args';
 import { freePort } from './d1-process';
 
 /** A Jupyter Server started exactly as d1 starts its embedded one (same config file and flags). */

@@ -2,7 +2,7 @@ import { freePort, SupervisedProcess } from '@d1/supervisor';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jupyterServerArgs } from '../../apps/d1/src/server/jupyter-args';
+import { jupyterServerArgs } from '../../apps/d1/src/kernels/jupyter-args';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadProxyConfig, ProxyConfigError, ProxyServerSpec } from './server/proxy/proxy-config';
+import { loadProxyConfig, ProxyConfigError, ProxyServerSpec } from './proxy-config';
 
 /** The one validated configuration object of a d1 process; nothing else reads process.env. */
 export interface D1Config {

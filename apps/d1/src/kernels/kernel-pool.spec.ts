@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Subject } from 'rxjs';
 import type { D1Config } from '../config';
-import type { JupyterService } from '../server/jupyter.service';
+import type { JupyterService } from './jupyter.service';
 import { KernelPool } from './kernel-pool';
 import type { KernelsService } from './kernels.service';
 

@@ -9,7 +9,7 @@ import {
 import type { KernelHandle } from '@d1/kernel-relay';
 import { Subject, type Subscription } from 'rxjs';
 import { D1_CONFIG, D1Config } from '../app-config';
-import { JupyterService } from '../server/jupyter.service';
+import { JupyterService } from './jupyter.service';
 import { KernelsService } from './kernels.service';
 
 /** How long a kernel may take to answer its first kernel_info, for notebooks and the pool alike. */

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
-import { ServerModule } from '../server/server.module';
+import { JupyterService } from './jupyter.service';
 import { KernelPool } from './kernel-pool';
 import { KernelsController } from './kernels.controller';
 import { KernelsService } from './kernels.service';
 
+/** The kernel service (embedded Jupyter Server or a gateway) and its relay, kernel specs and headless kernels. */
 @Module({
-  imports: [ServerModule],
   controllers: [KernelsController],
-  providers: [KernelsService, KernelPool],
-  exports: [KernelsService, KernelPool],
+  providers: [JupyterService, KernelsService, KernelPool],
+  exports: [JupyterService, KernelsService, KernelPool],
 })
 export class KernelsModule {}

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { D1Error, badRequest, notFound } from '../common/errors';
-import { JupyterService } from '../server/jupyter.service';
+import { JupyterService } from './jupyter.service';
 import { D1KernelSpec, orderKernelSpecs } from './kernel-specs';
 
 /**

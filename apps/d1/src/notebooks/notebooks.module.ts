@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { FilesModule } from '../files/files.module';
 import { KernelsModule } from '../kernels/kernels.module';
-import { ServerModule } from '../server/server.module';
 import { CellsController } from './cells.controller';
 import { CellsService } from './cells.service';
 import { ExecutionController } from './execution.controller';
@@ -17,7 +16,7 @@ import { NotebookReattach } from './reattach.service';
 
 /** Open notebooks, their cells, kernels and files. */
 @Module({
-  imports: [KernelsModule, ServerModule, FilesModule],
+  imports: [KernelsModule, FilesModule],
   controllers: [NotebooksController, CellsController, ExecutionController],
   providers: [
     NotebooksService,

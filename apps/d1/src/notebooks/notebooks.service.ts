@@ -7,7 +7,7 @@ import { D1_CONFIG, D1Config } from '../app-config';
 import { badRequest, notebookNotFound } from '../common/errors';
 import { NotebookEvents } from '../events/notebook-events';
 import { KernelsService } from '../kernels/kernels.service';
-import { JupyterService } from '../server/jupyter.service';
+import { JupyterService } from '../kernels/jupyter.service';
 import { Debouncer } from './autosave';
 import { NotebookFileChanges } from './file-changes';
 import { NewFiles, checkTarget, chooseWorkingDirectory, fileTarget } from './locations';

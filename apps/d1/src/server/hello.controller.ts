@@ -2,7 +2,7 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/access.decorator';
 import { kernelUnavailable } from '../common/errors';
-import { JupyterService } from './jupyter.service';
+import { JupyterService } from '../kernels/jupyter.service';
 import { Fails } from '../common/openapi-errors';
 import { Doc, json } from '../common/openapi.decorators';
 

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Read } from '../auth/access.decorator';
 import { EnvironmentService } from './environment.service';
-import { JupyterService } from './jupyter.service';
+import { JupyterService } from '../kernels/jupyter.service';
 import { StatsQuery } from './stats.dto';
 import { StatsService } from './stats.service';
 import { d1Version } from './version';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
+import { KernelsModule } from '../kernels/kernels.module';
 import { HelloController } from './hello.controller';
 import { EnvironmentService } from './environment.service';
-import { JupyterService } from './jupyter.service';
 import { ProcessesController } from './proxy/processes.controller';
 import { ProcessesService } from './proxy/processes.service';
 import { ProxyService } from './proxy/proxy.service';
@@ -9,8 +9,9 @@ import { ServerController } from './server.controller';
 import { StatsService } from './stats.service';
 
 @Module({
+  imports: [KernelsModule],
   controllers: [HelloController, ServerController, ProcessesController],
-  providers: [JupyterService, StatsService, EnvironmentService, ProcessesService, ProxyService],
-  exports: [JupyterService, ProcessesService],
+  providers: [StatsService, EnvironmentService, ProcessesService, ProxyService],
+  exports: [ProcessesService],
 })
 export class ServerModule {}

@@ -3,8 +3,8 @@ import { SupervisedProcess } from '@d1/supervisor';
 import { D1_CONFIG, D1Config } from '../../app-config';
 import { readProxyServers } from '../../config';
 import { conflict, D1Error, notFound } from '../../common/errors';
-import { JupyterService } from '../jupyter.service';
-import type { LauncherEntry, ProxyServerSpec } from './proxy-config';
+import { JupyterService } from '../../kernels/jupyter.service';
+import type { LauncherEntry, ProxyServerSpec } from '../../proxy-config';
 
 /** A supervised server d1 proxies at `/proxy/<name>/`. */
 export interface ProxyTarget {

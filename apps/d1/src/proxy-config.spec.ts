@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseConfig } from '../../config';
+import { ConfigError, parseConfig } from './config';
 import { parseProxyConfig } from './proxy-config';
 
 const web = (server: Record<string, unknown>) => JSON.stringify({ servers: { web: server } });
