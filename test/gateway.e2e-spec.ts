@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sessionStatePath } from '../apps/d1/src/notebooks/session-state';
+import { sessionStatePath } from '../apps/d1/src/execution/session-state';
 import { TestD1, startD1, waitFor } from './support/d1';
 import { TestGateway, startGateway } from './support/gateway';
 import { WsRecorder } from './support/ws';

@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ErrorFilter } from './common/error.filter';
 import { makeValidationPipe } from './common/validation';
 import { EventsModule } from './events/events.module';
+import { ExecutionModule } from './execution/execution.module';
 import { FilesModule } from './files/files.module';
 import { KernelsModule } from './kernels/kernels.module';
 import { McpModule } from './mcp/mcp.module';
@@ -40,6 +41,7 @@ export class AppModule {
         ServerModule,
         KernelsModule,
         NotebooksModule,
+        ExecutionModule,
         FilesModule,
         McpModule,
         WebModule,

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Read, Write } from '../auth/access.decorator';
 import { GetOrPost } from '../common/get-or-post.decorator';
+import { KernelOwners } from './kernel-owners';
 import { KernelPool } from './kernel-pool';
 import { ExecuteCodeDto, StartKernelDto } from './kernels.dto';
 import { KernelsService } from './kernels.service';
@@ -17,7 +18,13 @@ export class KernelsController {
   constructor(
     private readonly kernels: KernelsService,
     private readonly pool: KernelPool,
+    private readonly owners: KernelOwners,
   ) {}
+
+  /** The kernel a route's id names: a notebook uuid (once its kernel is ready) or a kernel id. */
+  private async kernelId(id: string): Promise<string> {
+    return (await this.owners.kernelIdOf(id)) ?? id;
+  }
 
   @Get('specs')
   @Read()
@@ -51,7 +58,7 @@ export class KernelsController {
   @Read()
   @Doc('Whether a kernel exists and is not dead', json('KernelAliveResponse'), Fails.kernelsUnavailable)
   isAlive(@Param('id') id: string) {
-    return this.kernels.isAlive(id);
+    return this.kernels.isAlive(id, this.kernelId(id));
   }
 
   @GetOrPost('shutdown/:id')
@@ -59,7 +66,7 @@ export class KernelsController {
   @HttpCode(204)
   @Doc('Shuts a kernel down; no notebook state changes', empty(), Fails.noKernel, Fails.kernelsUnavailable)
   async shutdownD1(@Param('id') id: string): Promise<void> {
-    await this.kernels.shutdown(id);
+    await this.kernels.shutdown(id, this.kernelId(id));
   }
 
   @GetOrPost('restart/:id')
@@ -67,7 +74,7 @@ export class KernelsController {
   @HttpCode(204)
   @Doc('Restarts a kernel; no notebook state changes', empty(), Fails.noKernel, Fails.kernelsUnavailable)
   async restartD1(@Param('id') id: string): Promise<void> {
-    await this.kernels.restart(id);
+    await this.kernels.restart(id, this.kernelId(id));
   }
 
   @GetOrPost('interrupt/:id')
@@ -75,7 +82,7 @@ export class KernelsController {
   @HttpCode(204)
   @Doc('Interrupts a kernel; no notebook state changes', empty(), Fails.noKernel, Fails.kernelsUnavailable)
   async interruptD1(@Param('id') id: string): Promise<void> {
-    await this.kernels.interrupt(id);
+    await this.kernels.interrupt(id, this.kernelId(id));
   }
 
   @Post()
@@ -102,7 +109,7 @@ export class KernelsController {
   @Read()
   @Doc('One running kernel', json('KernelModel'), Fails.noKernel, Fails.kernelsUnavailable)
   get(@Param('id') id: string) {
-    return this.kernels.get(id);
+    return this.kernels.get(id, this.kernelId(id));
   }
 
   @Delete(':id')
@@ -110,7 +117,7 @@ export class KernelsController {
   @HttpCode(204)
   @Doc('Shuts a kernel down', empty(), Fails.noKernel, Fails.kernelsUnavailable)
   async delete(@Param('id') id: string): Promise<void> {
-    await this.kernels.shutdown(id);
+    await this.kernels.shutdown(id, this.kernelId(id));
   }
 
   @Post(':id/interrupt')
@@ -118,7 +125,7 @@ export class KernelsController {
   @HttpCode(204)
   @Doc('Interrupts a kernel', empty(), Fails.noKernel, Fails.kernelsUnavailable)
   async interrupt(@Param('id') id: string): Promise<void> {
-    await this.kernels.interrupt(id);
+    await this.kernels.interrupt(id, this.kernelId(id));
   }
 
   @Post(':id/restart')
@@ -126,7 +133,7 @@ export class KernelsController {
   @HttpCode(204)
   @Doc('Restarts a kernel', empty(), Fails.noKernel, Fails.kernelsUnavailable)
   async restart(@Param('id') id: string): Promise<void> {
-    await this.kernels.restart(id);
+    await this.kernels.restart(id, this.kernelId(id));
   }
 
   @Post(':id/execute')
@@ -145,7 +152,8 @@ export class KernelsController {
     @Body() body: ExecuteCodeDto,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.kernels.get(id);
-    await streamNdjson(reply, (emit) => this.kernels.execute(id, body.code, emit));
+    const kernelId = this.kernelId(id);
+    await this.kernels.get(id, kernelId);
+    await streamNdjson(reply, (emit) => this.kernels.execute(id, kernelId, body.code, emit));
   }
 }

@@ -6,19 +6,14 @@ import { D1_CONFIG, D1Config } from '../app-config';
 import { D1Error, badRequest, notFound } from '../common/errors';
 import { JupyterService } from './jupyter.service';
 import { D1KernelSpec, orderKernelSpecs } from './kernel-specs';
-
-/**
- * Maps an id a client gave (a notebook uuid, say) to a kernel id, or undefined; may wait for that kernel to
- * start, and throws (a 503 saying why) when it cannot.
- */
-export type KernelIdResolver = (id: string) => Promise<string | undefined> | string | undefined;
+import { NotebookKernelspec, resolveKernelspec } from './kernelspec';
 
 /** Kernels as d1's REST API sees them: specs, lifecycle, idleness and headless execution. */
 @Injectable()
 export class KernelsService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Kernels');
-  private resolvers: KernelIdResolver[] = [];
-  private busySources: Array<() => boolean> = [];
+  /** Owners (notebooks) with cells queued or running, as they report it. */
+  private readonly busyOwners = new Set<string>();
   private lastIdle = new Date();
   private resourceDirs: Promise<Record<string, string>> | null = null;
 
@@ -38,34 +33,31 @@ export class KernelsService implements OnApplicationBootstrap {
     return this.jupyter.relay;
   }
 
-  /** Lets another module map its ids (notebook uuids) to kernel ids for the d1 kernel routes. */
-  registerResolver(resolver: KernelIdResolver): void {
-    this.resolvers.push(resolver);
-  }
-
-  /** Lets another module report activity (busy cells) for /kernels/idle. */
-  registerBusySource(source: () => boolean): void {
-    this.busySources.push(source);
+  /** Records whether an owner of kernels (a notebook) has work queued or running, for idleness. */
+  reportBusy(owner: string, busy: boolean): void {
+    if (busy) this.busyOwners.add(owner);
+    else this.busyOwners.delete(owner);
   }
 
   /** Records that something just became idle (for last_idle). */
-  touchIdle(): void {
+  private touchIdle(): void {
     this.lastIdle = new Date();
-  }
-
-  /** The kernel id for a client-given id: a notebook uuid (once its kernel is ready) or a kernel id. */
-  async resolve(id: string): Promise<string> {
-    for (const r of this.resolvers) {
-      const k = await r(id);
-      if (k) return k;
-    }
-    return id;
   }
 
   /** d1's GET /kernels/specs. */
   async specs(): Promise<D1KernelSpec[]> {
     const { kernelspecs } = await this.relay.specs();
     return orderKernelSpecs(Object.values(kernelspecs), await this.localResourceDirs());
+  }
+
+  /** d1's kernel spec choice for a notebook (see resolveKernelspec). */
+  async notebookSpec(
+    requested: string | undefined,
+    notebookKernelspec: unknown,
+  ): Promise<NotebookKernelspec> {
+    const [{ kernelspecs }, defaultName] = await Promise.all([this.relay.specs(), this.defaultSpecName()]);
+    const catalog = Object.fromEntries(Object.entries(kernelspecs).map(([name, s]) => [name, s.spec]));
+    return resolveKernelspec(catalog, defaultName, requested, notebookKernelspec);
   }
 
   /** The spec name to use when none is asked for. */
@@ -77,7 +69,7 @@ export class KernelsService implements OnApplicationBootstrap {
 
   /** Whether any kernel or queued cell is busy now. */
   busy(): boolean {
-    return this.relay.handles().some((h) => h.status === 'busy') || this.busySources.some((s) => s());
+    return this.relay.handles().some((h) => h.status === 'busy') || this.busyOwners.size > 0;
   }
 
   /** Server-wide idleness, as d1 reports it. */
@@ -87,14 +79,20 @@ export class KernelsService implements OnApplicationBootstrap {
     return { idle: !busy, last_idle: this.lastIdle.toISOString().replace('Z', '') + '000' };
   }
 
-  /** Whether a kernel exists and is not dead; an unreachable kernel service is a 503, not "dead". */
-  async isAlive(id: string): Promise<{ kernel_is_alive: boolean; kernel_id: string }> {
+  /**
+   * Whether a kernel exists and is not dead; an unreachable kernel service is a 503, not "dead". `kernelId`
+   * is what the id a client gave stands for (a notebook's kernel once it is ready).
+   */
+  async isAlive(
+    id: string,
+    kernelId: Promise<string> | string = id,
+  ): Promise<{ kernel_is_alive: boolean; kernel_id: string }> {
     try {
-      const model = await this.relay.model(await this.resolve(id));
+      const model = await this.relay.model(await kernelId);
       return { kernel_is_alive: model.execution_state !== 'dead', kernel_id: id };
     } catch (err) {
       const gone = err instanceof RelayError && err.kind === 'not_found';
-      // Only a resolver throws D1Errors: a notebook whose kernel could not start has no live kernel.
+      // Only resolving a notebook's kernel throws D1Errors: one that could not start has no live kernel.
       const failed = err instanceof D1Error && err.status === 503;
       if (gone || failed) return { kernel_is_alive: false, kernel_id: id };
       throw err;
@@ -118,31 +116,36 @@ export class KernelsService implements OnApplicationBootstrap {
   }
 
   /** One running kernel; 404 if unknown. */
-  get(id: string): Promise<KernelModelInfo> {
-    return this.onKernel(id, (k) => this.relay.model(k));
+  get(id: string, kernelId: Promise<string> | string = id): Promise<KernelModelInfo> {
+    return this.onKernel(id, kernelId, (k) => this.relay.model(k));
   }
 
   /** Shuts a kernel down (no notebook state touched). */
-  shutdown(id: string): Promise<void> {
-    return this.onKernel(id, (k) => this.relay.shutdown(k));
+  shutdown(id: string, kernelId: Promise<string> | string = id): Promise<void> {
+    return this.onKernel(id, kernelId, (k) => this.relay.shutdown(k));
   }
 
   /** Restarts a kernel (no notebook state touched). */
-  restart(id: string): Promise<void> {
-    return this.onKernel(id, (k) => this.relay.restart(k));
+  restart(id: string, kernelId: Promise<string> | string = id): Promise<void> {
+    return this.onKernel(id, kernelId, (k) => this.relay.restart(k));
   }
 
   /** Interrupts a kernel. */
-  interrupt(id: string): Promise<void> {
-    return this.onKernel(id, (k) => this.relay.interrupt(k));
+  interrupt(id: string, kernelId: Promise<string> | string = id): Promise<void> {
+    return this.onKernel(id, kernelId, (k) => this.relay.interrupt(k));
   }
 
   /**
    * Executes code on a kernel, handing each of its messages to `emit` as it arrives; resolves once both the
    * execute_reply and the idle status arrived.
    */
-  async execute(id: string, code: string, emit: (msg: RelayMessage) => void): Promise<void> {
-    const handle = await this.onKernel(id, (k) => this.relay.attach(k));
+  async execute(
+    id: string,
+    kernelId: Promise<string> | string,
+    code: string,
+    emit: (msg: RelayMessage) => void,
+  ): Promise<void> {
+    const handle = await this.onKernel(id, kernelId, (k) => this.relay.attach(k));
     // A reply or idle lost with the kernel's connection would leave the stream open for ever.
     const reconcile = (): void => void handle.reconcile().catch(() => undefined);
     handle.on('reconnected', reconcile);
@@ -155,9 +158,13 @@ export class KernelsService implements OnApplicationBootstrap {
   }
 
   /** Runs `op` on the kernel an id names; the relay's "not found" becomes a 404 naming the id the client gave. */
-  private async onKernel<T>(id: string, op: (kernelId: string) => Promise<T>): Promise<T> {
+  private async onKernel<T>(
+    id: string,
+    kernelId: Promise<string> | string,
+    op: (kernelId: string) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await op(await this.resolve(id));
+      return await op(await kernelId);
     } catch (err) {
       if (err instanceof RelayError && err.kind === 'not_found') throw notFound(`Kernel not found: ${id}`);
       throw err;

@@ -63,7 +63,7 @@ export class McpSessions implements OnModuleInit, BeforeApplicationShutdown {
         if (data.toString('latin1', 0, NOTEBOOKS.length) !== NOTEBOOKS) return;
         for (const s of this.sessions.values()) s.listChanged();
       }),
-      this.mcp.notebooks.closed$.subscribe((uuid) => {
+      this.mcp.notebooks.closed$.subscribe(({ nb: { uuid } }) => {
         for (const s of this.sessions.values()) if (s.subscriptions.delete(uuid)) s.resourceChanged(uuid);
       }),
     );

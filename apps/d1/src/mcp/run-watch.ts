@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Output } from '@d1/notebook';
 import type { Subscription } from 'rxjs';
 import { NotebookEvent, NotebookEvents } from '../events/notebook-events';
-import { ExecutionService } from '../notebooks/execution.service';
+import { ExecutionService } from '../execution/execution.service';
 import { NotebooksService } from '../notebooks/notebooks.service';
 import type { OpenNotebook } from '../notebooks/open-notebook';
 
@@ -161,7 +161,7 @@ export class RunWatch {
           readMessage(e, watcher);
           check();
         }),
-        this.notebooks.closed$.subscribe((uuid) => uuid === nb.uuid && end('closed')),
+        this.notebooks.closed$.subscribe((closed) => closed.nb.uuid === nb.uuid && end('closed')),
       );
       if (opts.signal.aborted) return end('cancelled');
       opts.onProgress();

@@ -33,7 +33,7 @@ export class NotebookFileWatch implements OnApplicationBootstrap, OnModuleDestro
     this.timer.unref();
     this.subscriptions.push(
       this.dav.changes$.subscribe((change) => this.onDav(change)),
-      this.notebooks.closed$.subscribe((uuid) => this.changes.forget(uuid)),
+      this.notebooks.closed$.subscribe(({ nb }) => this.changes.forget(nb.uuid)),
     );
   }
 

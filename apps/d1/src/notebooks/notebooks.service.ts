@@ -1,19 +1,17 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { type JsonObject, type NotebookJson, NotebookModel, parseNotebook } from '@d1/notebook';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { Subject, Subscription } from 'rxjs';
+import { Subject } from 'rxjs';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { badRequest, notebookNotFound } from '../common/errors';
 import { NotebookEvents } from '../events/notebook-events';
 import { KernelsService } from '../kernels/kernels.service';
-import { JupyterService } from '../kernels/jupyter.service';
 import { Debouncer } from './autosave';
 import { NotebookFileChanges } from './file-changes';
 import { NewFiles, checkTarget, chooseWorkingDirectory, fileTarget } from './locations';
 import { atomicWrite, readNotebookFile, serializeNotebook } from './notebook-files';
 import { bodyJson, d1Metadata, metadataOf, openOptions } from './notebook-json';
-import { KernelChange, NotebookKernels } from './notebook-kernels';
 import type { OpenNotebook } from './open-notebook';
 import { confine, notebookName, relativeToRoot } from './paths';
 import type {
@@ -44,51 +42,55 @@ export interface ReopenRecord {
   kernelId: string | null;
 }
 
+/** A notebook just opened; its kernel is for the execution layer to start (or reattach to). */
+export interface NotebookOpened {
+  nb: OpenNotebook;
+  /** A kernel of this notebook still running in the kernel service (after a d1 restart), or null. */
+  kernelId: string | null;
+}
+
+/** A notebook being closed; closing waits for the work its handlers hand over (its kernel shutting down). */
+export class NotebookClosed {
+  private readonly work: Array<Promise<unknown>> = [];
+
+  constructor(readonly nb: OpenNotebook) {}
+
+  /** Makes the close wait for `done` (its failure is the handler's to report). */
+  waitFor(done: Promise<unknown>): void {
+    this.work.push(done.catch(() => undefined));
+  }
+
+  /** Settles once every handed-over piece of work has. */
+  async settled(): Promise<void> {
+    await Promise.all(this.work);
+  }
+}
+
 /**
- * Owns the open notebooks: opening (from files, uploads or nothing), closing, saving under other names, the
- * per-notebook kernel and the debounced atomic autosave. The execution layer uses `get()`, `markChanged()`,
- * `setWorkingDirectory()`, `replaceKernel()`, `kernelChanged$` and `closed$`.
+ * Owns the open notebooks: opening (from files, uploads or nothing), closing, saving under other names and
+ * the debounced atomic autosave. It knows nothing of kernels beyond the spec a notebook names: the execution
+ * layer follows `opened$` and `closed$`, and uses `get()`, `markChanged()` and `setWorkingDirectory()`.
  */
 @Injectable()
-export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
+export class NotebooksService implements OnApplicationShutdown {
   private readonly logger = new Logger('Notebooks');
   private readonly notebooks = new Map<string, OpenNotebook>();
   private readonly opening = new Map<string, Promise<OpenNotebook>>();
   private readonly newFiles = new NewFiles();
-  private restartSubscription: Subscription | null = null;
-  /** Emits the uuid of every notebook just closed (its kernel is being shut down). */
-  readonly closed$ = new Subject<string>();
-  /** Emits every notebook just opened (its kernel may still be starting). */
-  readonly opened$ = new Subject<OpenNotebook>();
+  /** Emits every notebook just closed. */
+  readonly closed$ = new Subject<NotebookClosed>();
+  /** Emits every notebook just opened. */
+  readonly opened$ = new Subject<NotebookOpened>();
 
   constructor(
     @Inject(D1_CONFIG) private readonly config: D1Config,
     private readonly events: NotebookEvents,
-    private readonly kernels: NotebookKernels,
-    private readonly kernelsService: KernelsService,
-    private readonly jupyter: JupyterService,
+    private readonly kernels: KernelsService,
     private readonly fileChanges: NotebookFileChanges,
   ) {}
 
-  /** Emits `{notebookUuid, handle}` whenever a notebook's kernel handle is created or replaced. */
-  get kernelChanged$(): Subject<KernelChange> {
-    return this.kernels.kernelChanged$;
-  }
-
-  onModuleInit(): void {
-    // /kernels/{notebook uuid}/... waits for that notebook's kernel, as every kernel request does.
-    this.kernelsService.registerResolver(async (id) => {
-      const nb = this.find(id);
-      return nb ? (await this.kernels.ready(nb)).id : undefined;
-    });
-    this.restartSubscription = this.jupyter.restarted$.subscribe(() => {
-      for (const nb of this.notebooks.values()) void this.kernels.replace(nb);
-    });
-  }
-
   /** Writes every pending change before the process goes. */
   async onApplicationShutdown(): Promise<void> {
-    this.restartSubscription?.unsubscribe();
     await Promise.all([...this.notebooks.values()].map((nb) => nb.saver.flush()));
   }
 
@@ -121,11 +123,6 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
     this.writeMetadata(nb);
     this.events.emit(nb.uuid, { metadata: nb.model.metadata });
     this.markChanged(nb);
-  }
-
-  /** Gives a notebook a fresh kernel (its clients see `kernel_status` restarting, then idle). */
-  replaceKernel(uuid: string): Promise<void> {
-    return this.kernels.replace(this.get(uuid));
   }
 
   /** GET /notebooks. */
@@ -287,9 +284,10 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
     this.announceList();
     await nb.saver.flush();
     nb.closed = true;
-    this.closed$.next(nb.uuid);
+    const closed = new NotebookClosed(nb);
+    this.closed$.next(closed);
     this.events.forget(nb.uuid);
-    await this.kernels.stop(nb);
+    await closed.settled();
   }
 
   /** DELETE /notebooks: closes every notebook. */
@@ -309,7 +307,7 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async register(model: NotebookModel, o: RegisterOptions): Promise<OpenNotebook> {
-    const kernelspec = await this.kernels.chooseSpec(o.kspecName, model.metadata.kernelspec);
+    const kernelspec = await this.kernels.notebookSpec(o.kspecName, model.metadata.kernelspec);
     const fallback = o.path ? path.dirname(o.path) : this.config.rootDir;
     const recorded = d1Metadata(model.metadata).working_directory;
     const root = this.config.rootDir;
@@ -335,11 +333,9 @@ export class NotebooksService implements OnModuleInit, OnApplicationShutdown {
     nb.kernelReady.catch(() => undefined);
     this.writeMetadata(nb);
     this.notebooks.set(nb.uuid, nb);
-    if (o.kernelId) this.kernels.attach(nb, o.kernelId);
-    else this.kernels.start(nb);
+    this.opened$.next({ nb, kernelId: o.kernelId ?? null });
     this.markChanged(nb);
     this.announceList();
-    this.opened$.next(nb);
     return nb;
   }
 

@@ -1,7 +1,7 @@
 import type { KernelHandle } from '@d1/kernel-relay';
 import type { NotebookModel } from '@d1/notebook';
 import type { Debouncer } from './autosave';
-import type { NotebookKernelspec } from './kernelspec';
+import type { NotebookKernelspec } from '../kernels/kernelspec';
 import type { FileStamp } from './notebook-files';
 
 /**

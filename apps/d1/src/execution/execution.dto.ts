@@ -11,7 +11,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { parseInteger } from './notebooks.dto';
+import { parseInteger } from '../notebooks/notebooks.dto';
 
 /** `?above_position&below_position` of execute_all. */
 export class ExecuteAllQuery {

@@ -1,16 +1,18 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { type KernelHandle, withTimeout } from '@d1/kernel-relay';
-import { Subject } from 'rxjs';
+import { Subject, type Subscription } from 'rxjs';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { kernelUnavailable, notebookNotFound } from '../common/errors';
 import { NotebookEvents } from '../events/notebook-events';
+import { JupyterService } from '../kernels/jupyter.service';
+import { KernelOwners } from '../kernels/kernel-owners';
 import { KERNEL_START_TIMEOUT_MS, KernelPool } from '../kernels/kernel-pool';
 import { KernelsService } from '../kernels/kernels.service';
+import { NotebooksService } from '../notebooks/notebooks.service';
 import { runHidden } from './hidden-execution';
 import { chdirCode } from './kernel-snippets';
-import { NotebookKernelspec, resolveKernelspec } from './kernelspec';
-import type { OpenNotebook } from './open-notebook';
-import { isInside, relativeToRoot } from './paths';
+import type { OpenNotebook } from '../notebooks/open-notebook';
+import { isInside, relativeToRoot } from '../notebooks/paths';
 
 /** A notebook's kernel changed: a new connection (at open, or a fresh kernel), or null when it was lost. */
 export interface KernelChange {
@@ -25,42 +27,61 @@ export type AnnouncedState = 'starting' | 'idle' | 'busy' | 'restarting' | 'dead
 const POOL_SETUP_TIMEOUT_MS = 10_000;
 
 /**
- * Chooses, starts, reattaches, replaces and stops the one kernel of each open notebook, and is the one way a
- * request reaches it: `ready()` waits while the kernel starts or restarts and says why when it cannot.
+ * Starts (or reattaches), replaces and stops the one kernel of each open notebook as notebooks open and
+ * close, and is the one way a request reaches it: `ready()` waits while the kernel starts or restarts and
+ * says why when it cannot.
  */
 @Injectable()
-export class NotebookKernels {
+export class NotebookKernels extends KernelOwners implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('NotebookKernels');
   /** Emits whenever a notebook's kernel handle is created, replaced or lost. */
   readonly kernelChanged$ = new Subject<KernelChange>();
   /** Bumped by every start, reattach, replacement and stop: a start that ends superseded gives its kernel up. */
   private readonly generation = new WeakMap<OpenNotebook, number>();
+  private subscriptions: Subscription[] = [];
 
   constructor(
+    private readonly notebooks: NotebooksService,
     private readonly kernels: KernelsService,
+    private readonly jupyter: JupyterService,
     private readonly pool: KernelPool,
     private readonly events: NotebookEvents,
     @Inject(D1_CONFIG) private readonly config: D1Config,
-  ) {}
+  ) {
+    super();
+  }
 
-  /** d1's kernel spec choice for a notebook (see resolveKernelspec). */
-  async chooseSpec(requested: string | undefined, notebookKernelspec: unknown): Promise<NotebookKernelspec> {
-    const [{ kernelspecs }, defaultName] = await Promise.all([
-      this.kernels.relay.specs(),
-      this.kernels.defaultSpecName(),
-    ]);
-    const catalog = Object.fromEntries(Object.entries(kernelspecs).map(([name, s]) => [name, s.spec]));
-    return resolveKernelspec(catalog, defaultName, requested, notebookKernelspec);
+  onModuleInit(): void {
+    this.subscriptions.push(
+      this.notebooks.opened$.subscribe(({ nb, kernelId }) => {
+        if (kernelId) this.attach(nb, kernelId);
+        else this.start(nb);
+      }),
+      this.notebooks.closed$.subscribe((closed) => closed.waitFor(this.stop(closed.nb))),
+      this.jupyter.restarted$.subscribe(() => {
+        for (const nb of this.notebooks.all()) void this.replace(nb);
+      }),
+    );
+  }
+
+  onModuleDestroy(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+  }
+
+  /** /kernels/{notebook uuid}/... waits for that notebook's kernel, as every kernel request does. */
+  async kernelIdOf(id: string): Promise<string | undefined> {
+    const nb = this.notebooks.find(id);
+    return nb ? (await this.ready(nb)).id : undefined;
   }
 
   /** Gives the notebook a kernel in the background: a pool kernel when one fits, else a new one. */
-  start(nb: OpenNotebook): void {
+  private start(nb: OpenNotebook): void {
     nb.kernel = null;
     this.pend(nb, this.launch(nb, this.bump(nb)));
   }
 
   /** Connects to the notebook's kernel still running in the kernel service; a new one if that fails. */
-  attach(nb: OpenNotebook, kernelId: string): void {
+  private attach(nb: OpenNotebook, kernelId: string): void {
     nb.kernel = null;
     this.pend(nb, this.reattach(nb, kernelId, this.bump(nb)));
   }

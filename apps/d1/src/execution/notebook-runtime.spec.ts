@@ -4,7 +4,7 @@ import { NotebookModel, type CodeCellJson } from '@d1/notebook';
 import { NotebookEvents } from '../events/notebook-events';
 import { deadKernelOutput, lostConnectionOutput } from './execution-queue';
 import { NotebookRuntime, type RuntimeKernels } from './notebook-runtime';
-import type { OpenNotebook } from './open-notebook';
+import type { OpenNotebook } from '../notebooks/open-notebook';
 
 /** A kernel connection at the adapter boundary: records executions; the test plays the kernel. */
 class FakeHandle extends EventEmitter {

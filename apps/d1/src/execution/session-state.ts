@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import { atomicWrite } from './notebook-files';
+import { atomicWrite } from '../notebooks/notebook-files';
 
 /** A notebook open in a d1 process, with what a restarted d1 needs to reopen it on the same kernel. */
 export interface OpenRecord {

@@ -4,7 +4,7 @@ import type { NotebookEvents } from '../events/notebook-events';
 import { ExecutionQueue, deadKernelOutput } from './execution-queue';
 import { runHidden } from './hidden-execution';
 import { KernelVariable, parseEnv, pythonIntrospection, stateCode } from './kernel-snippets';
-import type { OpenNotebook } from './open-notebook';
+import type { OpenNotebook } from '../notebooks/open-notebook';
 
 /** What the runtime needs of NotebookKernels (the notebook's kernel lifecycle). */
 export interface RuntimeKernels {
@@ -23,8 +23,8 @@ export interface RuntimeDeps {
   kernels: RuntimeKernels;
   markChanged(nb: OpenNotebook): void;
   workingDirectoryChanged(nb: OpenNotebook, cwd: string): void;
-  /** The number of cells waiting in the queue changed. */
-  waitingChanged?(nb: OpenNotebook, waiting: number): void;
+  /** The number of cells waiting in the queue, or whether any is queued or running, changed. */
+  activity?(nb: OpenNotebook, waiting: number, busy: boolean): void;
 }
 
 const VARS_DELAY_MS = 30;
@@ -55,12 +55,12 @@ export class NotebookRuntime {
       cellChanged: (cellId, coalesce) => this.cellChanged(cellId, coalesce),
       sent: (msgId, cellId) => this.track(msgId, cellId),
       finished: () => this.finished(),
-      waitingChanged: (waiting) => deps.waitingChanged?.(nb, waiting),
+      activity: (waiting, busy) => deps.activity?.(nb, waiting, busy),
     });
   }
 
   /** Remembers which cell a request belongs to, for the raw stream. */
-  track(msgId: string, cellId: string): void {
+  private track(msgId: string, cellId: string): void {
     this.cellOfMsg.set(msgId, cellId);
     if (this.cellOfMsg.size > 10_000) this.cellOfMsg.delete(this.cellOfMsg.keys().next().value as string);
   }

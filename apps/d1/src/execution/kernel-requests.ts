@@ -6,8 +6,8 @@ import { runHidden } from './hidden-execution';
 import { chdirCode } from './kernel-snippets';
 import { NotebookKernels } from './notebook-kernels';
 import type { NotebookRuntime } from './notebook-runtime';
-import { NotebooksService } from './notebooks.service';
-import type { OpenNotebook } from './open-notebook';
+import { NotebooksService } from '../notebooks/notebooks.service';
+import type { OpenNotebook } from '../notebooks/open-notebook';
 
 /** Who a reply goes to: everyone (REST) or the one websocket client that asked (with its command_id). */
 interface ReplyTo {

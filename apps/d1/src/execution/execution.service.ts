@@ -10,8 +10,8 @@ import { MetricsService } from '../metrics/metrics.service';
 import { lostConnectionOutput } from './execution-queue';
 import { NotebookKernels } from './notebook-kernels';
 import { NotebookRuntime } from './notebook-runtime';
-import { NotebooksService } from './notebooks.service';
-import type { OpenNotebook } from './open-notebook';
+import { NotebooksService } from '../notebooks/notebooks.service';
+import type { OpenNotebook } from '../notebooks/open-notebook';
 import { KernelRequests } from './kernel-requests';
 
 /** How a restart ends: outputs cleared, every code cell run again. */
@@ -52,16 +52,16 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.subscriptions.push(
-      this.notebooks.kernelChanged$.subscribe(({ notebookUuid, handle }) => {
+      this.nbKernels.kernelChanged$.subscribe(({ notebookUuid, handle }) => {
         const nb = this.notebooks.find(notebookUuid);
         if (nb) this.runtime(nb).watch(handle);
       }),
-      this.notebooks.closed$.subscribe((uuid) => {
-        this.runtimes.delete(uuid);
-        this.metrics.queueDepth(uuid, 0);
+      this.notebooks.closed$.subscribe(({ nb }) => {
+        this.runtimes.delete(nb.uuid);
+        this.metrics.queueDepth(nb.uuid, 0);
+        this.kernels.reportBusy(nb.uuid, false);
       }),
     );
-    this.kernels.registerBusySource(() => [...this.runtimes.values()].some((r) => r.queue.busy));
     this.events.registerSource({
       exists: (uuid) => this.notebooks.find(uuid) !== undefined,
       snapshot: (uuid) => this.notebooks.find(uuid)?.model.toJson() ?? null,
@@ -101,7 +101,10 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
         kernels: this.nbKernels,
         markChanged: (n) => this.notebooks.markChanged(n),
         workingDirectoryChanged: (n, cwd) => this.notebooks.setWorkingDirectory(n, cwd),
-        waitingChanged: (n, waiting) => this.metrics.queueDepth(n.uuid, waiting),
+        activity: (n, waiting, busy) => {
+          this.metrics.queueDepth(n.uuid, waiting);
+          this.kernels.reportBusy(n.uuid, busy);
+        },
       });
       this.runtimes.set(nb.uuid, rt);
       if (nb.kernel) rt.watch(nb.kernel);

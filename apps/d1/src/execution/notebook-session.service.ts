@@ -6,8 +6,8 @@ import { ExecutionService } from './execution.service';
 import { runHidden } from './hidden-execution';
 import { KernelRequests } from './kernel-requests';
 import { KernelVariable, VarOrder, pythonIntrospection, varCode } from './kernel-snippets';
-import { NotebooksService } from './notebooks.service';
-import { confine } from './paths';
+import { NotebooksService } from '../notebooks/notebooks.service';
+import { confine } from '../notebooks/paths';
 
 const DEFAULT_PAGE_SIZE = 50;
 

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Read, Write } from '../auth/access.decorator';
 import { GetOrPost } from '../common/get-or-post.decorator';
-import { CellsService } from './cells.service';
+import { CellsService } from '../notebooks/cells.service';
 import {
   CodeBody,
   CompleteBody,
@@ -14,7 +14,7 @@ import {
 } from './execution.dto';
 import { ExecutionService } from './execution.service';
 import { NotebookSession } from './notebook-session.service';
-import { D1Body, D1Query, PatchCellBody, UuidPipe } from './notebooks.dto';
+import { D1Body, D1Query, PatchCellBody, UuidPipe } from '../notebooks/notebooks.dto';
 import { Fails } from '../common/openapi-errors';
 import { Doc, empty, json } from '../common/openapi.decorators';
 

@@ -10,8 +10,9 @@ import { D1_CONFIG, D1Config } from '../app-config';
 import { NotebookEvents } from '../events/notebook-events';
 import { KernelPool } from '../kernels/kernel-pool';
 import { KernelsService } from '../kernels/kernels.service';
-import { NotebooksService } from './notebooks.service';
-import { confine } from './paths';
+import { NotebooksService } from '../notebooks/notebooks.service';
+import { NotebookKernels } from './notebook-kernels';
+import { confine } from '../notebooks/paths';
 import {
   OpenRecord,
   readSessionState,
@@ -41,6 +42,7 @@ export class NotebookReattach implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     @Inject(D1_CONFIG) private readonly config: D1Config,
     private readonly notebooks: NotebooksService,
+    private readonly nbKernels: NotebookKernels,
     private readonly kernels: KernelsService,
     private readonly pool: KernelPool,
     private readonly events: NotebookEvents,
@@ -56,7 +58,7 @@ export class NotebookReattach implements OnApplicationBootstrap, BeforeApplicati
     this.subscriptions = [
       this.notebooks.opened$.subscribe(save),
       this.notebooks.closed$.subscribe(save),
-      this.notebooks.kernelChanged$.subscribe(save),
+      this.nbKernels.kernelChanged$.subscribe(save),
       this.pool.changed$.subscribe(save),
     ];
     this.save();

@@ -15,8 +15,8 @@ export interface QueueHost {
   sent(msgId: string, cellId: string): void;
   /** A cell finished (reached idle): save, refresh variables. */
   finished(cellId: string): void;
-  /** The number of cells waiting (not yet sent to the kernel) changed. */
-  waitingChanged?(waiting: number): void;
+  /** How many cells wait (not yet sent to the kernel), or whether any is queued or running, changed. */
+  activity?(waiting: number, busy: boolean): void;
 }
 
 /** An input() the kernel is waiting for. */
@@ -73,6 +73,7 @@ export class ExecutionQueue {
   private queue: Array<{ cellId: string; msgId: string }> = [];
   private running: Running | null = null;
   private input: PendingInput | null = null;
+  private reported = { waiting: 0, busy: false };
 
   constructor(private readonly host: QueueHost) {}
 
@@ -103,10 +104,10 @@ export class ExecutionQueue {
     model.startExecution(cellId);
     model.setExecutionState(cellId, 'pending');
     this.queue.push({ cellId, msgId });
-    this.host.waitingChanged?.(this.queue.length);
     // The request goes to the kernel before clients hear of it: its replies cannot be handled before this
     // returns, so clients still see pending first, and the kernel starts a few socket writes earlier.
     this.pump();
+    this.report();
     this.host.cellChanged(cellId, false);
     this.host.emit({ cell_execution_request: { cell_id: cellId, message_id: msgId } });
     return msgId;
@@ -117,7 +118,7 @@ export class ExecutionQueue {
     const i = this.queue.findIndex((q) => q.cellId === cellId);
     if (i < 0) return false;
     const [entry] = this.queue.splice(i, 1);
-    this.host.waitingChanged?.(this.queue.length);
+    this.report();
     this.abort(entry, null);
     return true;
   }
@@ -126,7 +127,7 @@ export class ExecutionQueue {
   abortWaiting(output: Output | null = null): void {
     const waiting = this.queue;
     this.queue = [];
-    if (waiting.length > 0) this.host.waitingChanged?.(0);
+    this.report();
     for (const entry of waiting) this.abort(entry, output);
   }
 
@@ -140,6 +141,7 @@ export class ExecutionQueue {
     if (!running) return;
     this.running = null;
     this.input = null;
+    this.report();
     if (!this.host.model.hasCell(running.cellId)) return;
     this.reply(running.cellId, running.msgId, null, output ? 'error' : 'aborted');
     if (output) this.host.model.appendOutput(running.cellId, output);
@@ -174,8 +176,10 @@ export class ExecutionQueue {
     const kernel = this.host.kernel();
     if (this.running || this.queue.length === 0 || !kernel) return;
     const next = this.queue.shift()!;
-    this.host.waitingChanged?.(this.queue.length);
-    if (!this.host.model.hasCell(next.cellId)) return this.pump();
+    if (!this.host.model.hasCell(next.cellId)) {
+      this.report();
+      return this.pump();
+    }
     const running: Running = {
       cellId: next.cellId,
       msgId: next.msgId,
@@ -184,6 +188,7 @@ export class ExecutionQueue {
       heldInput: null,
     };
     this.running = running;
+    this.report();
     const source = this.host.model.getCell(next.cellId).source as string;
     // Outputs were cleared when the cell was queued, but an earlier run of the same cell may have added some
     // since: a run starts from nothing (d1 clears again on the run's first busy), and clients are told.
@@ -203,6 +208,7 @@ export class ExecutionQueue {
       );
     } catch {
       this.running = null;
+      this.report();
       // After the caller's own broadcasts (enqueue announces the cell after pumping).
       queueMicrotask(() => {
         this.abort(next, null);
@@ -252,6 +258,7 @@ export class ExecutionQueue {
   private onDone(run: Running, reply: ExecuteReply): void {
     if (this.running !== run) return;
     this.running = null;
+    this.report();
     if (this.input?.cell_id === run.cellId) this.input = null;
     if (this.host.model.hasCell(run.cellId)) {
       this.reply(run.cellId, run.msgId, reply.execution_count ?? null, reply.status);
@@ -272,6 +279,7 @@ export class ExecutionQueue {
   private onLost(run: Running, reply: ExecuteReply | null): void {
     if (this.running !== run) return;
     this.running = null;
+    this.report();
     if (this.input?.cell_id === run.cellId) this.input = null;
     if (this.host.model.hasCell(run.cellId)) {
       const count = reply?.execution_count ?? run.executionCount;
@@ -305,6 +313,14 @@ export class ExecutionQueue {
     this.reply(entry.cellId, entry.msgId, null, 'aborted');
     if (output) this.host.model.appendOutput(entry.cellId, output);
     this.settle(entry.cellId);
+  }
+
+  /** Tells the host when the number of waiting cells or whether anything is queued or running changed. */
+  private report(): void {
+    const now = { waiting: this.queue.length, busy: this.busy };
+    if (now.waiting === this.reported.waiting && now.busy === this.reported.busy) return;
+    this.reported = now;
+    this.host.activity?.(now.waiting, now.busy);
   }
 
   private reply(cellId: string, msgId: string, count: number | null, status: ExecuteReply['status']): void {
