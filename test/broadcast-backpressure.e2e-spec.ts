@@ -3,7 +3,7 @@ import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { NotebookGateway } from '../apps/d1/src/events/notebook.gateway';
+import { NotebookGateway } from '../apps/d1/src/websockets/notebook.gateway';
 import { TestD1, startD1, waitFor } from './support/d1';
 import {
   FeedClient,

@@ -1,5 +1,5 @@
 import { NotebookEvent, NotebookEvents } from '../apps/d1/src/events/notebook-events';
-import { NotebookGateway } from '../apps/d1/src/events/notebook.gateway';
+import { NotebookGateway } from '../apps/d1/src/websockets/notebook.gateway';
 import { TestD1, startD1, waitFor } from './support/d1';
 import { getNotebook, openNotebook, settle } from './support/ws-feed';
 import { WsSwarm } from './support/ws-swarm';

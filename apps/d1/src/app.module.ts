@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NotebooksModule } from './notebooks/notebooks.module';
 import { ServerModule } from './server/server.module';
 import { WebModule } from './web/web.module';
+import { WebsocketsModule } from './websockets/websockets.module';
 
 @Global()
 @Module({})
@@ -43,6 +44,7 @@ export class AppModule {
         NotebooksModule,
         ExecutionModule,
         FilesModule,
+        WebsocketsModule,
         McpModule,
         WebModule,
       ],

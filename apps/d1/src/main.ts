@@ -11,7 +11,7 @@ import { DOCS_PATH, buildOpenApiDocument } from './common/openapi';
 import { D1Logger, routeConsole } from './common/logger';
 import { installRequestLog, requestId } from './common/request-log';
 import { indexRoutes } from './common/route-index';
-import { D1WsAdapter } from './events/d1-ws.adapter';
+import { D1WsAdapter } from './websockets/d1-ws.adapter';
 import type { D1Config } from './config';
 
 /** JSON bodies may be empty (GET-style actions sent as POST); other content types arrive as text. */

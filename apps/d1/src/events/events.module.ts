@@ -1,13 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { NotebookGateway } from './notebook.gateway';
 import { NotebookEvents } from './notebook-events';
-import { ServerGateway } from './server.gateway';
-import { StreamGateway } from './stream.gateway';
 import { UpgradeRouter } from './upgrade-router';
 
+/** The message bus and the router of websocket upgrades no gateway serves; global, at the bottom. */
 @Global()
 @Module({
-  providers: [NotebookEvents, UpgradeRouter, NotebookGateway, StreamGateway, ServerGateway],
-  exports: [NotebookEvents, UpgradeRouter, NotebookGateway, StreamGateway, ServerGateway],
+  providers: [NotebookEvents, UpgradeRouter],
+  exports: [NotebookEvents, UpgradeRouter],
 })
 export class EventsModule {}

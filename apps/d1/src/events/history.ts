@@ -43,7 +43,7 @@ export class Serialized {
 }
 
 /** Serialises a single-key message once, for every client and every wire form. */
-export function serialize(message: Record<string, unknown>, version: number): Serialized {
+export function serialize(message: object, version: number): Serialized {
   return new Serialized(version, JSON.stringify(message));
 }
 

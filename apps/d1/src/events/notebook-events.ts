@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { DEFAULT_HISTORY_LIMITS, History, HistoryLimits, Serialized, serialize } from './history';
-
-/** A d1 websocket message: a JSON object with exactly one key naming its type, e.g. `{cell_update: [...]}`. */
-export type D1Message = Record<string, unknown>;
+import type { NotebookMessage, ServerMessage } from './messages';
 
 /** One message for the subscribers of one notebook, serialised once for every client. */
 export interface NotebookEvent {
   notebookUuid: string;
+  /** The message as emitted. */
+  data: NotebookMessage;
   message: Serialized;
   /** When set, only this websocket connection receives it (a reply to that client's own command). */
   onlyClient?: string;
@@ -17,16 +17,6 @@ export interface NotebookEvent {
 export interface StreamEvent {
   notebookUuid: string;
   data: Buffer;
-}
-
-/** What the gateways need from whoever owns notebooks; parts are registered by the owning services. */
-export interface NotebookSource {
-  exists(uuid: string): boolean;
-  snapshot(uuid: string): unknown;
-  /** Messages a newly connected client gets at once (e.g. a pending input_request). */
-  greeting(uuid: string): D1Message[];
-  /** A command a client sent over the notebook websocket. */
-  command(uuid: string, clientId: string, message: unknown): void;
 }
 
 /** Options of NotebookEvents.emit. */
@@ -41,41 +31,28 @@ export interface EmitOptions {
 export const COALESCE_MS = 25;
 
 interface Pending {
-  build: () => D1Message | null;
+  build: () => NotebookMessage | null;
   timer: NodeJS.Timeout;
 }
 
 /**
- * The bus between services and websocket gateways. Services emit; gateways subscribe. Every notebook
- * message advances that notebook's version and is kept in a bounded history for `?since` replay.
+ * The bus between services and websocket gateways: typed messages (see messages.ts) go out on three
+ * streams. Services emit; gateways and MCP subscribe. Every notebook message advances that notebook's
+ * version and is kept in a bounded history for `?since` replay.
  */
 @Injectable()
 export class NotebookEvents {
   readonly notebook$ = new Subject<NotebookEvent>();
   readonly stream$ = new Subject<StreamEvent>();
-  readonly server$ = new Subject<Buffer>();
+  readonly server$ = new Subject<ServerMessage>();
   private readonly versions = new Map<string, number>();
   private readonly histories = new Map<string, History>();
   private readonly pending = new Map<string, Map<string, Pending>>();
   /** When each coalescing key of each notebook last went out. */
   private readonly lastSent = new Map<string, Map<string, number>>();
   private historyLimits: HistoryLimits = DEFAULT_HISTORY_LIMITS;
-  private source: NotebookSource = {
-    exists: () => false,
-    snapshot: () => null,
-    greeting: () => [],
-    command: () => undefined,
-  };
-
-  /** Registers (part of) the notebook source the gateways consult. */
-  registerSource(part: Partial<NotebookSource>): void {
-    this.source = { ...this.source, ...part };
-  }
-
-  /** The notebook source. */
-  get notebooks(): NotebookSource {
-    return this.source;
-  }
+  /** How many /ws/stream clients follow each notebook. */
+  private readonly streamFollowers = new Map<string, number>();
 
   /** The notebook's current version (0 before its first message). */
   version(notebookUuid: string): number {
@@ -87,7 +64,7 @@ export class NotebookEvents {
    * `supersedes` names a coalescing key (a cell id) whose held-back update this message makes redundant,
    * because it carries that cell's full current state: that one is dropped instead of sent just before it.
    */
-  emit(notebookUuid: string, message: D1Message, opts: EmitOptions = {}): number {
+  emit(notebookUuid: string, message: NotebookMessage, opts: EmitOptions = {}): number {
     if (opts.supersedes !== undefined) this.drop(notebookUuid, opts.supersedes);
     this.flush(notebookUuid);
     return this.send(notebookUuid, message, opts.onlyClient);
@@ -97,7 +74,7 @@ export class NotebookEvents {
    * Broadcasts a message built at send time, at most once per COALESCE_MS for `key` (e.g. a cell's output
    * updates): the first goes at once, a burst after it is merged into one message with the final state.
    */
-  emitCoalesced(notebookUuid: string, key: string, build: () => D1Message | null): void {
+  emitCoalesced(notebookUuid: string, key: string, build: () => NotebookMessage | null): void {
     const perNotebook = this.pending.get(notebookUuid) ?? new Map<string, Pending>();
     this.pending.set(notebookUuid, perNotebook);
     const existing = perNotebook.get(key);
@@ -137,14 +114,23 @@ export class NotebookEvents {
 
   /**
    * Whether anyone follows a notebook's raw stream: every kernel message passes here, and serialising it
-   * for nobody would sit on the path of every execution. The stream gateway answers it.
+   * for nobody would sit on the path of every execution.
    */
-  streamWanted: (notebookUuid: string) => boolean = () => this.stream$.observed;
+  streamWanted(notebookUuid: string): boolean {
+    return this.stream$.observed && (this.streamFollowers.get(notebookUuid) ?? 0) > 0;
+  }
+
+  /** Counts a client starting (+1) or ending (-1) to follow a notebook's raw stream. */
+  followStream(notebookUuid: string, delta: 1 | -1): void {
+    const n = (this.streamFollowers.get(notebookUuid) ?? 0) + delta;
+    if (n > 0) this.streamFollowers.set(notebookUuid, n);
+    else this.streamFollowers.delete(notebookUuid);
+  }
 
   /** Broadcasts a server-wide message (/server/ws). */
-  emitServer(message: D1Message): void {
+  emitServer(message: ServerMessage): void {
     if (!this.server$.observed) return;
-    this.server$.next(Buffer.from(JSON.stringify(message)));
+    this.server$.next(message);
   }
 
   /** Bounds of the replay histories created from now on (smaller ones let tests reach a too-old `since`). */
@@ -186,7 +172,7 @@ export class NotebookEvents {
     this.sendBuilt(notebookUuid, key, p.build);
   }
 
-  private sendBuilt(notebookUuid: string, key: string, build: () => D1Message | null): void {
+  private sendBuilt(notebookUuid: string, key: string, build: () => NotebookMessage | null): void {
     const perNotebook = this.lastSent.get(notebookUuid) ?? new Map<string, number>();
     this.lastSent.set(notebookUuid, perNotebook);
     perNotebook.set(key, Date.now());
@@ -194,10 +180,10 @@ export class NotebookEvents {
     if (message) this.send(notebookUuid, message);
   }
 
-  private send(notebookUuid: string, message: D1Message, onlyClient?: string): number {
+  private send(notebookUuid: string, message: NotebookMessage, onlyClient?: string): number {
     if (onlyClient) {
       const version = this.version(notebookUuid);
-      this.notebook$.next({ notebookUuid, message: serialize(message, version), onlyClient });
+      this.notebook$.next({ notebookUuid, data: message, message: serialize(message, version), onlyClient });
       return version;
     }
     const version = this.version(notebookUuid) + 1;
@@ -209,7 +195,7 @@ export class NotebookEvents {
       this.histories.set(notebookUuid, (history = new History(maxEntries, maxBytes)));
     }
     history.push(serialized);
-    this.notebook$.next({ notebookUuid, message: serialized });
+    this.notebook$.next({ notebookUuid, data: message, message: serialized });
     return version;
   }
 }

@@ -1,14 +1,14 @@
 import { type ExecuteReply, type KernelHandle, type RelayMessage, RequestLost } from '@d1/kernel-relay';
 import type { NotebookModel, Output } from '@d1/notebook';
 import { randomUUID } from 'node:crypto';
-import type { D1Message } from '../events/notebook-events';
+import type { InputRequest, NotebookMessage } from '../events/messages';
 
 /** What a notebook's execution queue needs from its surroundings. */
 export interface QueueHost {
   readonly model: NotebookModel;
   kernel(): KernelHandle | null;
   /** Broadcasts a message to the notebook's clients (after any held-back output). */
-  emit(message: D1Message): void;
+  emit(message: NotebookMessage): void;
   /** Broadcasts a cell's current state; output bursts may be merged. */
   cellChanged(cellId: string, coalesce: boolean): void;
   /** A cell's execute_request is about to go to the kernel with this msg_id. */
@@ -19,12 +19,8 @@ export interface QueueHost {
   activity?(waiting: number, busy: boolean): void;
 }
 
-/** An input() the kernel is waiting for. */
-export interface PendingInput {
-  cell_id: string;
-  prompt: string;
-  password: boolean;
-  message_id: string;
+/** An input() the kernel is waiting for, with the header its answer must carry. */
+export interface PendingInput extends InputRequest {
   parentHeader: Record<string, unknown>;
 }
 
@@ -90,6 +86,13 @@ export class ExecutionQueue {
   /** The input() prompt the kernel is waiting on, if any. */
   get pendingInput(): PendingInput | null {
     return this.input;
+  }
+
+  /** The input() prompt the kernel is waiting on as clients see it (without the header), if any. */
+  get shownInput(): InputRequest | null {
+    if (!this.input) return null;
+    const { parentHeader: _omit, ...shown } = this.input;
+    return shown;
   }
 
   /** Whether any cell is queued or running. */
@@ -231,7 +234,7 @@ export class ExecutionQueue {
       this.host.emit({ cell_execution_input: { content: msg.content, parent_id: run.msgId } });
       if (run.heldInput) this.onInputRequest(run, run.heldInput);
     } else if (OUTPUT_TYPES.has(type)) {
-      for (const id of model.applyMessage(run.cellId, msg as never)) this.host.cellChanged(id, true);
+      for (const id of model.applyMessage(run.cellId, msg)) this.host.cellChanged(id, true);
     } else if (type === 'input_request') {
       this.onInputRequest(run, msg);
     }
@@ -250,8 +253,7 @@ export class ExecutionQueue {
       message_id: msg.header.msg_id,
       parentHeader: msg.parent_header,
     };
-    const { parentHeader: _omit, ...shown } = this.input;
-    this.host.emit({ input_request: shown });
+    this.host.emit({ input_request: this.shownInput as InputRequest });
   }
 
   /** Both the reply and the idle status arrived: reply, page payloads, idle; a failure aborts the rest. */
@@ -295,7 +297,8 @@ export class ExecutionQueue {
   private pages(run: Running, reply: ExecuteReply): void {
     for (const p of reply.payload ?? []) {
       if (p.source !== 'page') continue;
-      this.host.emit({ payload_page: { data: p.data, start: p.start ?? null, message_id: run.msgId } });
+      const start = typeof p.start === 'number' ? p.start : null;
+      this.host.emit({ payload_page: { data: p.data, start, message_id: run.msgId } });
     }
   }
 

@@ -5,7 +5,8 @@ import type { Subscription } from 'rxjs';
 import { conflict, kernelUnavailable } from '../common/errors';
 import { KERNEL_START_TIMEOUT_MS } from '../kernels/kernel-pool';
 import { KernelsService } from '../kernels/kernels.service';
-import { D1Message, NotebookEvents } from '../events/notebook-events';
+import type { InputRequest, NotebookMessage, NotebookMessages } from '../events/messages';
+import { NotebookEvents } from '../events/notebook-events';
 import { MetricsService } from '../metrics/metrics.service';
 import { lostConnectionOutput } from './execution-queue';
 import { NotebookKernels } from './notebook-kernels';
@@ -62,13 +63,6 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
         this.kernels.reportBusy(nb.uuid, false);
       }),
     );
-    this.events.registerSource({
-      exists: (uuid) => this.notebooks.find(uuid) !== undefined,
-      snapshot: (uuid) => this.notebooks.find(uuid)?.model.toJson() ?? null,
-      greeting: (uuid) => this.greeting(uuid),
-      command: (uuid, clientId, raw) =>
-        this.requests.handleCommand(this.notebooks.find(uuid) ?? null, clientId, raw),
-    });
   }
 
   onModuleDestroy(): void {
@@ -79,16 +73,13 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
    * What a client that connects now needs to know at once: that the kernel could not start (it missed the
    * `kernel_status` then), and a pending input().
    */
-  private greeting(uuid: string): D1Message[] {
+  greeting(uuid: string): NotebookMessage[] {
     const nb = this.notebooks.find(uuid);
-    const out: D1Message[] = [];
+    const out: NotebookMessage[] = [];
     if (nb && this.nbKernels.unavailable(nb))
       out.push({ kernel_status: { execution_state: 'dead', kernel_name: nb.kernelspec.name } });
-    const input = this.runtimes.get(uuid)?.queue.pendingInput;
-    if (input) {
-      const { parentHeader: _omit, ...shown } = input;
-      out.push({ input_request: shown });
-    }
+    const input = this.runtimes.get(uuid)?.queue.shownInput;
+    if (input) out.push({ input_request: input });
     return out;
   }
 
@@ -223,7 +214,8 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
   async scratch(uuid: string, code: string): Promise<KernelMessageRef> {
     const nb = this.notebooks.get(uuid);
     const kernel = await this.kernelOf(nb);
-    const send = (m: object): void => void this.events.emit(nb.uuid, { scratch_update: m });
+    const send = (m: NotebookMessages['scratch_update']): void =>
+      void this.events.emit(nb.uuid, { scratch_update: m });
     const execution = kernel.execute(
       code,
       { storeHistory: false, allowStdin: false, stopOnError: false },
@@ -248,11 +240,8 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The input() the notebook's kernel waits for, as clients see it, or null. */
-  pendingInput(uuid: string): Record<string, unknown> | null {
-    const input = this.runtime(this.notebooks.get(uuid)).queue.pendingInput;
-    if (!input) return null;
-    const { parentHeader: _omit, ...shown } = input;
-    return shown;
+  pendingInput(uuid: string): InputRequest | null {
+    return this.runtime(this.notebooks.get(uuid)).queue.shownInput;
   }
 
   /** The notebook's kernel once it can take requests (waits while it starts); 503 saying why when it cannot. */
@@ -260,7 +249,11 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     return this.nbKernels.ready(nb);
   }
 
-  private scratchMessage(msgId: string, msg: RelayMessage, send: (m: object) => void): void {
+  private scratchMessage(
+    msgId: string,
+    msg: RelayMessage,
+    send: (m: NotebookMessages['scratch_update']) => void,
+  ): void {
     const type = msg.header.msg_type;
     if (type === 'status') send({ message_id: msgId, execution_state: msg.content.execution_state });
     else if (['stream', 'display_data', 'execute_result', 'error'].includes(type)) {

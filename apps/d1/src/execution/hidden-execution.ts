@@ -1,4 +1,4 @@
-import type { KernelHandle } from '@d1/kernel-relay';
+import { type KernelHandle, withTimeout } from '@d1/kernel-relay';
 
 /** Runs code the user never sees (no history, no stdin) and resolves with what it printed to stdout. */
 export async function runHidden(
@@ -18,18 +18,12 @@ export async function runHidden(
     },
   );
   onSent?.(execution.msgId);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the kernel did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  try {
-    await Promise.race([execution.done, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(execution.done, timeoutMs, 'the kernel did not answer');
   if (error) throw new Error(error);
   return out;
+}
+
+/** The JSON value d1's helper code prints as the last line of its output; throws when it is not JSON. */
+export function parseLastLine<T>(out: string): T {
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as T;
 }

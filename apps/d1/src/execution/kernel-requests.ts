@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { KernelHandle, RelayMessage } from '@d1/kernel-relay';
-import { D1Message, NotebookEvents } from '../events/notebook-events';
+import type { NotebookMessage, NotebookMessages } from '../events/messages';
+import { NotebookEvents } from '../events/notebook-events';
 import { toD1Error } from '../common/error-json';
 import { runHidden } from './hidden-execution';
 import { chdirCode } from './kernel-snippets';
@@ -83,49 +84,21 @@ export class KernelRequests {
     return this.changeDirectory(kernel, nb, rt, dir).done;
   }
 
-  /** A command sent over the notebook websocket; only `complete` exists (d1). */
-  handleCommand(nb: OpenNotebook | null, clientId: string, raw: unknown): void {
-    if (!nb) return;
-    let msg: { command?: unknown; command_id?: unknown; body?: unknown };
-    try {
-      msg = JSON.parse(String(raw)) as typeof msg;
-      if (typeof msg !== 'object' || msg === null) throw new Error('not an object');
-    } catch {
-      this.reply(nb, { clientId }, { error: { message: 'Invalid JSON in command', command_id: null } });
-      return;
-    }
-    const commandId = typeof msg.command_id === 'string' ? msg.command_id : null;
-    if (msg.command !== 'complete') {
-      this.reply(
-        nb,
-        { clientId },
-        { error: { message: `Command '${String(msg.command)}' is not supported`, command_id: commandId } },
-      );
-      return;
-    }
-    const body = (msg.body ?? {}) as { code?: unknown; cursor_position?: unknown };
-    const detail = bodyErrors(body);
-    if (detail.length) {
-      this.reply(
-        nb,
-        { clientId },
-        {
-          error: {
-            message: 'Error processing incoming command, invalid body',
-            detail,
-            command_id: commandId,
-          },
-        },
-      );
-      return;
-    }
-    const to = { clientId, commandId };
-    this.complete(nb, body.code as string, body.cursor_position as number | undefined, to).catch(
-      (err: unknown) => {
-        const message = toD1Error(err)?.reason ?? (err as Error).message;
-        this.reply(nb, { clientId }, { error: { message, command_id: commandId } });
-      },
-    );
+  /**
+   * A websocket client's `complete` command (already checked): the reply, or an `error` with its
+   * command_id, goes to that client alone.
+   */
+  completeCommand(
+    nb: OpenNotebook,
+    clientId: string,
+    commandId: string | null,
+    code: string,
+    cursor: number | null | undefined,
+  ): void {
+    this.complete(nb, code, cursor ?? undefined, { clientId, commandId }).catch((err: unknown) => {
+      const message = toD1Error(err)?.reason ?? (err as Error).message;
+      this.reply(nb, { clientId }, { error: { message, command_id: commandId } });
+    });
   }
 
   private changeDirectory(
@@ -150,20 +123,20 @@ export class KernelRequests {
     return { message_id: msgId, done };
   }
 
-  private reply(nb: OpenNotebook, to: ReplyTo, message: D1Message): void {
+  private reply(nb: OpenNotebook, to: ReplyTo, message: NotebookMessage): void {
     if (nb.closed) return;
     this.events.emit(nb.uuid, message, to.clientId ? { onlyClient: to.clientId } : {});
   }
 }
 
-function completion(reply: RelayMessage): Record<string, unknown> {
+function completion(
+  reply: RelayMessage,
+): Pick<NotebookMessages['complete_reply'], 'matches' | 'cursor_start' | 'cursor_end'> {
   const c = reply.content;
   return { matches: c.matches ?? [], cursor_start: c.cursor_start ?? 0, cursor_end: c.cursor_end ?? 0 };
 }
 
-function historyEntries(
-  reply: RelayMessage,
-): Array<{ line_number: number; input: string; output: string | null }> {
+function historyEntries(reply: RelayMessage): NotebookMessages['history_reply']['history'] {
   const history = (reply.content.history ?? []) as Array<[number, number, unknown]>;
   return history.map(([, line, entry]) => {
     const [input, output] = Array.isArray(entry) ? entry : [entry, null];
@@ -173,17 +146,4 @@ function historyEntries(
       output: output === null || output === undefined ? null : String(output),
     };
   });
-}
-
-function bodyErrors(body: { code?: unknown; cursor_position?: unknown }): Array<Record<string, unknown>> {
-  const out: Array<Record<string, unknown>> = [];
-  if (body.code === undefined)
-    out.push({ loc: ['code'], msg: 'field required', type: 'value_error.missing' });
-  else if (typeof body.code !== 'string')
-    out.push({ loc: ['code'], msg: 'str type expected', type: 'type_error.str' });
-  const cp = body.cursor_position;
-  if (cp !== undefined && cp !== null && !(Number.isInteger(cp) && (cp as number) >= 0)) {
-    out.push({ loc: ['cursor_position'], msg: 'value is not a valid integer', type: 'type_error.integer' });
-  }
-  return out;
 }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { KernelHandle, KernelState, RelayMessage } from '@d1/kernel-relay';
 import type { NotebookEvents } from '../events/notebook-events';
 import { ExecutionQueue, deadKernelOutput } from './execution-queue';
-import { runHidden } from './hidden-execution';
+import { parseLastLine, runHidden } from './hidden-execution';
 import { KernelVariable, parseEnv, pythonIntrospection, stateCode } from './kernel-snippets';
 import type { OpenNotebook } from '../notebooks/open-notebook';
 
@@ -201,10 +201,7 @@ export class NotebookRuntime {
       const out = await runHidden(kernel, code, 10_000);
       const parsed =
         this.language() === 'python'
-          ? (JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
-              cwd: string | null;
-              vars: KernelVariable[];
-            })
+          ? parseLastLine<{ cwd: string | null; vars: KernelVariable[] }>(out)
           : parseEnv(out);
       this.vars = parsed.vars ?? [];
       if (parsed.cwd && parsed.cwd !== this.nb.workingDirectory)

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { D1Error, badRequest, kernelUnavailable, notFound } from '../common/errors';
 import { ExecutionService } from './execution.service';
-import { runHidden } from './hidden-execution';
+import { parseLastLine, runHidden } from './hidden-execution';
 import { KernelRequests } from './kernel-requests';
 import { KernelVariable, VarOrder, pythonIntrospection, varCode } from './kernel-snippets';
 import { NotebooksService } from '../notebooks/notebooks.service';
@@ -24,6 +24,18 @@ export class NotebookSession {
   /** POST complete: the reply goes to every client as `complete_reply`. */
   complete(uuid: string, code: string, cursor?: number): Promise<{ message_id: string }> {
     return this.requests.complete(this.notebooks.get(uuid), code, cursor);
+  }
+
+  /** A websocket client's checked `complete` command; the reply goes to that client alone. */
+  completeCommand(
+    uuid: string,
+    clientId: string,
+    commandId: string | null,
+    code: string,
+    cursor?: number | null,
+  ): void {
+    const nb = this.notebooks.find(uuid);
+    if (nb) this.requests.completeCommand(nb, clientId, commandId, code, cursor);
   }
 
   /** POST history: the reply goes out as `history_reply`. */
@@ -79,7 +91,7 @@ export class NotebookSession {
           throw variableError(name, again);
         });
     }
-    const parsed = parseLastLine(out);
+    const parsed = describedVariable(out);
     if (parsed.missing || !parsed.var) throw notFound(`Variable ${name} not found`);
     return parsed.var;
   }
@@ -95,9 +107,9 @@ function variableError(name: string, err: Error): D1Error {
   return badRequest(`Variable ${name} could not be read: ${err.message}`);
 }
 
-function parseLastLine(out: string): { missing?: boolean; var?: KernelVariable } {
+function describedVariable(out: string): { missing?: boolean; var?: KernelVariable } {
   try {
-    return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { missing?: boolean; var?: KernelVariable };
+    return parseLastLine<{ missing?: boolean; var?: KernelVariable }>(out);
   } catch {
     return {};
   }

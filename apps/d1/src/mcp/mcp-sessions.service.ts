@@ -21,9 +21,6 @@ export const SESSION_IDLE_MS = 30 * 60 * 1000;
 /** The largest MCP request body: JSON-RPC messages are small, and the SDK buffers each one whole. */
 export const MCP_MAX_BODY = 4 * 1024 * 1024;
 
-/** How the server feed's message about the open notebooks starts. */
-const NOTEBOOKS = '{"notebooks":';
-
 /**
  * The MCP sessions of this d1 and the tools they share. Changes of open notebooks reach the sessions that
  * subscribed to them; opening or closing a notebook tells every session that the resource list changed.
@@ -58,9 +55,9 @@ export class McpSessions implements OnModuleInit, BeforeApplicationShutdown {
         for (const s of this.sessions.values())
           if (s.subscriptions.has(e.notebookUuid)) s.resourceChanged(e.notebookUuid);
       }),
-      // Opening and closing a notebook is announced on the server feed as `{"notebooks": …}`.
-      this.mcp.events.server$.subscribe((data) => {
-        if (data.toString('latin1', 0, NOTEBOOKS.length) !== NOTEBOOKS) return;
+      // Opening and closing a notebook is announced on the server feed as `{notebooks: …}`.
+      this.mcp.events.server$.subscribe((message) => {
+        if (!('notebooks' in message)) return;
         for (const s of this.sessions.values()) s.listChanged();
       }),
       this.mcp.notebooks.closed$.subscribe(({ nb: { uuid } }) => {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Output } from '@d1/notebook';
 import type { Subscription } from 'rxjs';
-import { NotebookEvent, NotebookEvents } from '../events/notebook-events';
+import type { NotebookMessage } from '../events/messages';
+import { NotebookEvents } from '../events/notebook-events';
 import { ExecutionService } from '../execution/execution.service';
 import { NotebooksService } from '../notebooks/notebooks.service';
 import type { OpenNotebook } from '../notebooks/open-notebook';
@@ -43,22 +44,11 @@ export interface WaitOptions {
   onProgress(): void;
 }
 
-/** What a wait does with the notebook's messages: read one (by its type), and decide after a burst. */
+/** What a wait does with the notebook's messages: read one, and decide after a burst. */
 interface Watcher {
-  read(type: string, body: Record<string, unknown>): void;
+  read(message: NotebookMessage): void;
   /** Returns how the wait ends, or null to go on. */
   check(): Ending | null;
-}
-
-/** The message types waits look inside; every other message only triggers a look at the notebook's state. */
-const READ = /^\{"(cell_execution_reply|scratch_update)"/;
-
-/** Hands a message the watcher looks inside to it, decoded; the type is told from the first bytes. */
-function readMessage(e: NotebookEvent, watcher: Watcher): void {
-  const raw = e.message.plain;
-  const type = READ.exec(raw.toString('latin1', 0, 24))?.[1];
-  if (!type) return;
-  watcher.read(type, (JSON.parse(raw.toString('utf8')) as Record<string, Record<string, unknown>>)[type]);
 }
 
 /**
@@ -79,14 +69,15 @@ export class RunWatch {
     const outcome: WaitOutcome = { ended: 'finished', statuses: new Map(), input: null };
     const cells = new Set(target.kind === 'runs' ? target.runs.map((r) => r.cellId) : [target.cellId]);
     outcome.ended = await this.watch(nb, opts, {
-      read: (type, body) => {
-        if (type !== 'cell_execution_reply' || target.kind !== 'runs') return;
-        const run = target.runs.find((r) => r.msgId === body.parent_id);
-        if (run) outcome.statuses.set(run.msgId, String(body.status));
+      read: (message) => {
+        if (!message.cell_execution_reply || target.kind !== 'runs') return;
+        const reply = message.cell_execution_reply;
+        const run = target.runs.find((r) => r.msgId === reply.parent_id);
+        if (run) outcome.statuses.set(run.msgId, reply.status);
       },
       check: () => {
         if (this.reached(nb, target, outcome)) return 'finished';
-        const pending = this.execution.pendingInput(nb.uuid) as InputWait | null;
+        const pending = this.execution.pendingInput(nb.uuid);
         if (!pending || !cells.has(pending.cell_id)) return null;
         outcome.input = { cell_id: pending.cell_id, prompt: pending.prompt, password: pending.password };
         return 'input';
@@ -99,10 +90,11 @@ export class RunWatch {
   scratch(nb: OpenNotebook, msgId: string, outputs: Output[], opts: WaitOptions): Promise<Ending> {
     let idle = false;
     return this.watch(nb, opts, {
-      read: (type, body) => {
-        if (type !== 'scratch_update' || body.message_id !== msgId) return;
-        if (body.output) outputs.push(body.output as Output);
-        if (body.execution_state === 'idle') idle = true;
+      read: (message) => {
+        const update = message.scratch_update;
+        if (!update || update.message_id !== msgId) return;
+        if (update.output) outputs.push(update.output as Output);
+        if (update.execution_state === 'idle') idle = true;
       },
       check: () => (idle ? 'finished' : null),
     });
@@ -158,7 +150,7 @@ export class RunWatch {
       subs.push(
         this.events.notebook$.subscribe((e) => {
           if (e.notebookUuid !== nb.uuid || e.onlyClient) return;
-          readMessage(e, watcher);
+          watcher.read(e.data);
           check();
         }),
         this.notebooks.closed$.subscribe((closed) => closed.nb.uuid === nb.uuid && end('closed')),

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CellJson } from '@d1/notebook';
+import { notebookMessage } from '../events/messages';
 import { NotebookEvents } from '../events/notebook-events';
 import type { AddCellBody, PatchCellBody } from './notebooks.dto';
 import type { OpenNotebook } from './open-notebook';
@@ -100,7 +101,7 @@ export class CellsService {
   }
 
   private changed(nb: OpenNotebook, key: 'cell_add' | 'cell_delete' | 'cell_update'): void {
-    this.events.emit(nb.uuid, { [key]: nb.model.cellsJson() });
+    this.events.emit(nb.uuid, notebookMessage(key, nb.model.cellsJson()));
     this.notebooks.markChanged(nb);
   }
 }

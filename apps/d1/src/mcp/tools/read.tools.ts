@@ -76,7 +76,7 @@ function kernelStatus(mcp: McpNotebooks): ToolDef {
         cells.flatMap((c, i) => (c.metadata.jupyter_d1?.execution_state === state ? [i] : []));
       const running = at('busy');
       const queued = at('pending');
-      const input = mcp.execution.pendingInput(nb.uuid) as { cell_id: string; prompt: string } | null;
+      const input = mcp.execution.pendingInput(nb.uuid);
       const inputIndex = input ? cells.findIndex((c) => c.id === input.cell_id) : -1;
       const cwd = relativeToRoot(mcp.config.rootDir, nb.workingDirectory) || '.';
       const lines = [

@@ -200,7 +200,7 @@ function sendInput(mcp: McpNotebooks, watch: RunWatch): ToolDef {
     }),
     run: async (args, ctx) => {
       const nb = await mcp.notebook(args.notebook);
-      const pending = mcp.execution.pendingInput(nb.uuid) as { cell_id: string } | null;
+      const pending = mcp.execution.pendingInput(nb.uuid);
       mcp.execution.input(nb.uuid, args.value); // CONFLICT when nothing waits
       const cellId = pending!.cell_id;
       const started = Date.now();

@@ -5,7 +5,8 @@ import type WebSocket from 'ws';
 import type { D1Config } from '../app-config';
 import type { AuthService } from '../auth/auth.service';
 import type { Feed, MetricsService } from '../metrics/metrics.service';
-import type { NotebookEvents } from './notebook-events';
+import type { NotebookEvents } from '../events/notebook-events';
+import type { NotebooksService } from '../notebooks/notebooks.service';
 import { CLOSE_POLICY, WsClient } from './ws-client';
 import { WsHub, notebookUuidOf } from './ws-hub';
 
@@ -47,6 +48,7 @@ export abstract class FeedGateway<E> implements OnModuleInit, OnModuleDestroy {
 
   /** Admits a client of a notebook's feed: authenticated, and the notebook open (1008 otherwise). */
   protected admitToNotebook(
+    notebooks: NotebooksService,
     socket: WebSocket,
     req: IncomingMessage,
     versioned = false,
@@ -54,7 +56,7 @@ export abstract class FeedGateway<E> implements OnModuleInit, OnModuleDestroy {
     const client = this.hub.admit(socket, req, versioned);
     if (!client) return null;
     const uuid = notebookUuidOf(req);
-    if (!this.events.notebooks.exists(uuid)) {
+    if (!notebooks.find(uuid)) {
       client.close(CLOSE_POLICY, `Notebook not found with uuid: ${uuid}`);
       return null;
     }

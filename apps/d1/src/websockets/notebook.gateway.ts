@@ -5,10 +5,13 @@ import type { Observable } from 'rxjs';
 import type WebSocket from 'ws';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
+import { ExecutionService } from '../execution/execution.service';
+import { NotebookSession } from '../execution/notebook-session.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { NotebooksService } from '../notebooks/notebooks.service';
 import { FeedGateway } from './feed.gateway';
 import { checkCommand } from './notebook-commands';
-import { NotebookEvent, NotebookEvents } from './notebook-events';
+import { NotebookEvent, NotebookEvents } from '../events/notebook-events';
 import { WsClient } from './ws-client';
 import { chooseProtocol, queryInt } from './ws-auth';
 
@@ -24,6 +27,9 @@ export class NotebookGateway extends FeedGateway<NotebookEvent> implements OnGat
     auth: AuthService,
     @Inject(D1_CONFIG) config: D1Config,
     metrics: MetricsService,
+    private readonly notebooks: NotebooksService,
+    private readonly execution: ExecutionService,
+    private readonly session: NotebookSession,
   ) {
     super('notebook', events, metrics, auth, config);
   }
@@ -43,11 +49,11 @@ export class NotebookGateway extends FeedGateway<NotebookEvent> implements OnGat
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
     const since = queryInt(req, 'since');
-    const admitted = this.admitToNotebook(socket, req, since !== null);
+    const admitted = this.admitToNotebook(this.notebooks, socket, req, since !== null);
     if (!admitted) return;
     const [client, uuid] = admitted;
     if (since !== null) this.catchUp(client, uuid, since);
-    for (const m of this.events.notebooks.greeting(uuid)) client.send(JSON.stringify(m));
+    for (const m of this.execution.greeting(uuid)) client.send(JSON.stringify(m));
     this.subscribe(uuid, client);
     socket.on('message', (data: WebSocket.RawData) => this.command(uuid, client, data.toString()));
   }
@@ -58,8 +64,12 @@ export class NotebookGateway extends FeedGateway<NotebookEvent> implements OnGat
    */
   private command(uuid: string, client: WsClient, raw: string): void {
     const checked = checkCommand(raw, client.permission);
-    if (!checked.ok) this.events.emit(uuid, checked.reply, { onlyClient: client.id });
-    else this.events.notebooks.command(uuid, client.id, raw);
+    if (!checked.ok) {
+      this.events.emit(uuid, checked.reply, { onlyClient: client.id });
+      return;
+    }
+    const { commandId, body } = checked.command;
+    this.session.completeCommand(uuid, client.id, commandId, body.code, body.cursor_position);
   }
 
   private catchUp(client: WsClient, uuid: string, since: number): void {
@@ -73,7 +83,7 @@ export class NotebookGateway extends FeedGateway<NotebookEvent> implements OnGat
       return;
     }
     const version = this.events.version(uuid);
-    const notebook = this.events.notebooks.snapshot(uuid);
+    const notebook = this.notebooks.find(uuid)?.model.toJson() ?? null;
     client.send(JSON.stringify({ notebook_snapshot: { version, notebook }, version }));
   }
 }

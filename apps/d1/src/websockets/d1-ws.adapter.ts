@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { cutOffAfterLinger } from '../common/linger';
-import { UpgradeRouter } from './upgrade-router';
+import { UpgradeRouter } from '../events/upgrade-router';
 
 /** Whether a gateway path pattern such as `/notebooks/:uuid/ws/notebook` matches a request path. */
 export function matchesPattern(pattern: string, pathname: string): boolean {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Permission } from '../auth/permission';
-import { TextFrame } from './ws-frame';
+import { TextFrame } from '../events/ws-frame';
 
 /** Close codes d1 uses on its websockets. */
 export const CLOSE_POLICY = 1008;

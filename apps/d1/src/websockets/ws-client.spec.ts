@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { WsClient, plainSocket } from './ws-client';
-import { TextFrame } from './ws-frame';
+import { TextFrame } from '../events/ws-frame';
 
 /** A real ws server and client on loopback; `server` is the server's side of the one connection. */
 async function pair(perMessageDeflate: boolean) {

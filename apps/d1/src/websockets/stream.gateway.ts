@@ -6,8 +6,9 @@ import type WebSocket from 'ws';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { NotebooksService } from '../notebooks/notebooks.service';
 import { FeedGateway } from './feed.gateway';
-import { NotebookEvents, StreamEvent } from './notebook-events';
+import { NotebookEvents, StreamEvent } from '../events/notebook-events';
 import { chooseProtocol } from './ws-auth';
 
 /** /notebooks/{uuid}/ws/stream: the raw kernel messages of a notebook's kernel, each with channel and cell. */
@@ -18,9 +19,9 @@ export class StreamGateway extends FeedGateway<StreamEvent> implements OnGateway
     metrics: MetricsService,
     auth: AuthService,
     @Inject(D1_CONFIG) config: D1Config,
+    private readonly notebooks: NotebooksService,
   ) {
     super('stream', events, metrics, auth, config);
-    events.streamWanted = (uuid) => this.hub.has(uuid);
   }
 
   protected source(): Observable<StreamEvent> {
@@ -32,7 +33,11 @@ export class StreamGateway extends FeedGateway<StreamEvent> implements OnGateway
   }
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
-    const admitted = this.admitToNotebook(socket, req);
-    if (admitted) this.subscribe(admitted[1], admitted[0]);
+    const admitted = this.admitToNotebook(this.notebooks, socket, req);
+    if (!admitted) return;
+    const [client, uuid] = admitted;
+    this.subscribe(uuid, client);
+    this.events.followStream(uuid, 1);
+    client.socket.once('close', () => this.events.followStream(uuid, -1));
   }
 }

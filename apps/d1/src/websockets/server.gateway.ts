@@ -7,14 +7,15 @@ import { D1_CONFIG, D1Config } from '../app-config';
 import { AuthService } from '../auth/auth.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { FeedGateway } from './feed.gateway';
-import { NotebookEvents } from './notebook-events';
+import type { ServerMessage } from '../events/messages';
+import { NotebookEvents } from '../events/notebook-events';
 import { chooseProtocol } from './ws-auth';
 
 const TOPIC = 'server';
 
 /** /server/ws: server-wide messages (open notebooks, file changes, server stats). */
 @WebSocketGateway({ path: '/server/ws', handleProtocols: chooseProtocol })
-export class ServerGateway extends FeedGateway<Buffer> implements OnGatewayConnection {
+export class ServerGateway extends FeedGateway<ServerMessage> implements OnGatewayConnection {
   constructor(
     events: NotebookEvents,
     metrics: MetricsService,
@@ -24,12 +25,12 @@ export class ServerGateway extends FeedGateway<Buffer> implements OnGatewayConne
     super('server', events, metrics, auth, config);
   }
 
-  protected source(): Observable<Buffer> {
+  protected source(): Observable<ServerMessage> {
     return this.events.server$;
   }
 
-  protected deliver(data: Buffer): void {
-    this.hub.publish(TOPIC, data);
+  protected deliver(message: ServerMessage): void {
+    if (this.hub.has(TOPIC)) this.hub.publish(TOPIC, Buffer.from(JSON.stringify(message)));
   }
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {

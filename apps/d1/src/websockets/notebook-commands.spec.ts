@@ -11,9 +11,13 @@ describe('checkCommand', () => {
       command_id: 'c',
       body: { code: 'pri', cursor_position: 3 },
     });
-    expect(checkCommand(raw, WRITER)).toEqual({ ok: true });
+    expect(checkCommand(raw, WRITER)).toEqual({
+      ok: true,
+      command: { command: 'complete', commandId: 'c', body: { code: 'pri', cursor_position: 3 } },
+    });
     expect(checkCommand(JSON.stringify({ command: 'complete', body: { code: '' } }), WRITER)).toEqual({
       ok: true,
+      command: { command: 'complete', commandId: null, body: { code: '' } },
     });
   });
 

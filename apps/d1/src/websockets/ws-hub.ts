@@ -3,7 +3,7 @@ import type WebSocket from 'ws';
 import { AuthService, Principal } from '../auth/auth.service';
 import { CLOSE_POLICY, WsClient } from './ws-client';
 import { handshakeToken } from './ws-auth';
-import { TextFrame } from './ws-frame';
+import { TextFrame } from '../events/ws-frame';
 
 /** The uuid segment of `/notebooks/{uuid}/ws/...`. */
 export function notebookUuidOf(req: IncomingMessage): string {

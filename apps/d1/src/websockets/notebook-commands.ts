@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { IsDefined, IsInt, IsOptional, IsString, Min, ValidationError, validateSync } from 'class-validator';
 import type { Access, Permission } from '../auth/permission';
 import { allows } from '../auth/permission';
-import type { D1Message } from './notebook-events';
+import type { NotebookMessages } from '../events/messages';
 
 /** Body of the `complete` command: the code and the cursor offset in it (default: its end). */
 export class CompleteCommandBody {
@@ -29,8 +29,16 @@ export const NOTEBOOK_COMMANDS: Readonly<Record<string, CommandSpec>> = {
   complete: { access: 'write', body: CompleteCommandBody },
 };
 
+/** A command that passed every check, its body validated. */
+export interface NotebookCommand {
+  command: 'complete';
+  commandId: string | null;
+  body: CompleteCommandBody;
+}
+
 /** The outcome of checking a command: pass it on, or answer the sender with this `error` message. */
-export type CommandCheck = { ok: true } | { ok: false; reply: D1Message };
+export type CommandCheck =
+  { ok: true; command: NotebookCommand } | { ok: false; reply: { error: NotebookMessages['error'] } };
 
 /**
  * Checks a client's command before anything of it goes further, in d1's order and shapes: JSON, a known
@@ -55,11 +63,11 @@ export function checkCommand(raw: string, permission: Permission | null): Comman
     const detail = `Command '${String(name)}' needs a token with ${spec.access} access`;
     return refuse({ message: 'Inadequate permissions', detail }, commandId);
   }
-  const detail = bodyErrors(spec.body, msg.body ?? {});
-  if (detail.length) {
-    return refuse({ message: 'Error processing incoming command, invalid body', detail }, commandId);
+  const body = checkBody(spec.body, msg.body ?? {});
+  if (Array.isArray(body)) {
+    return refuse({ message: 'Error processing incoming command, invalid body', detail: body }, commandId);
   }
-  return { ok: true };
+  return { ok: true, command: { command: 'complete', commandId, body: body as CompleteCommandBody } };
 }
 
 function refuse(error: { message: string; detail?: unknown }, commandId: string | null): CommandCheck {
@@ -79,7 +87,8 @@ const TYPE_ERRORS: Record<string, Omit<PydanticError, 'loc'>> = {
   min: { msg: 'value is not a valid integer', type: 'type_error.integer' },
 };
 
-function bodyErrors(dto: Type<object>, body: unknown): PydanticError[] {
+/** The body as an instance of its DTO, or its failed fields. */
+function checkBody(dto: Type<object>, body: unknown): object | PydanticError[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return [{ loc: ['body'], msg: 'value is not a valid dict', type: 'type_error.dict' }];
   }
@@ -89,7 +98,8 @@ function bodyErrors(dto: Type<object>, body: unknown): PydanticError[] {
   } catch {
     return [{ loc: ['body'], msg: 'value is not a valid dict', type: 'type_error.dict' }];
   }
-  return validateSync(instance).map(pydanticError);
+  const errors = validateSync(instance);
+  return errors.length ? errors.map(pydanticError) : instance;
 }
 
 function pydanticError(e: ValidationError): PydanticError {
