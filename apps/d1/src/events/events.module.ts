@@ -1,11 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { NotebookEvents } from './notebook-events';
-import { UpgradeRouter } from './upgrade-router';
 
-/** The message bus and the router of websocket upgrades no gateway serves; global, at the bottom. */
+/** The message bus; global, at the bottom of the house. */
 @Global()
 @Module({
-  providers: [NotebookEvents, UpgradeRouter],
-  exports: [NotebookEvents, UpgradeRouter],
+  providers: [NotebookEvents],
+  exports: [NotebookEvents],
 })
 export class EventsModule {}

@@ -2,7 +2,7 @@ import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { type KernelHandle, type RelayMessage, RequestLost } from '@d1/kernel-relay';
 import type { Output } from '@d1/notebook';
 import type { Subscription } from 'rxjs';
-import { conflict, kernelUnavailable } from '../common/errors';
+import { conflict } from '../common/errors';
 import { KERNEL_START_TIMEOUT_MS } from '../kernels/kernel-pool';
 import { KernelsService } from '../kernels/kernels.service';
 import type { InputRequest, NotebookMessage, NotebookMessages } from '../events/messages';
@@ -110,8 +110,7 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
   execute(uuid: string, cellId: string): KernelMessageRef {
     const nb = this.notebooks.get(uuid);
     nb.model.getCell(cellId);
-    const unavailable = this.nbKernels.unavailable(nb);
-    if (unavailable) throw kernelUnavailable(unavailable);
+    this.nbKernels.reachable(nb);
     const rt = this.runtime(nb);
     const msgId = rt.queue.enqueue(cellId);
     this.metrics.executionQueued();
@@ -196,8 +195,7 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
   private async replaceKernel(nb: OpenNotebook, rt: NotebookRuntime, opts: RestartOptions): Promise<void> {
     rt.queue.failRunning(null);
     await this.nbKernels.replace(nb);
-    const kernel = this.nbKernels.usable(nb);
-    if (!kernel) throw kernelUnavailable(this.nbKernels.unavailable(nb) ?? 'The kernel did not start');
+    const kernel = this.nbKernels.reachable(nb, this.nbKernels.usable(nb), 'The kernel did not start');
     this.announceRestart(nb, opts);
     await this.requests.chdirOn(kernel, nb, rt, nb.workingDirectory).catch(() => undefined);
   }

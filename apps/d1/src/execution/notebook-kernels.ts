@@ -133,9 +133,7 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
           `The notebook's kernel did not become ready within ${KERNEL_START_TIMEOUT_MS / 1000} s`,
         );
       }
-      const reason = this.unavailable(nb);
-      if (reason || !handle) throw kernelUnavailable(reason ?? "The notebook's kernel is not available");
-      return handle;
+      return this.reachable(nb, handle, "The notebook's kernel is not available");
     }
   }
 
@@ -154,6 +152,20 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
       return "The notebook's kernel was shut down; restart the kernel to start a new one";
     }
     return null;
+  }
+
+  /**
+   * The kernel, unless requests cannot reach it: then 503 KERNEL_UNAVAILABLE saying why (`otherwise` when no
+   * reason is known, i.e. there is no kernel). With `kernel` undefined only a known reason refuses.
+   */
+  reachable(nb: OpenNotebook, kernel: KernelHandle | null, otherwise: string): KernelHandle;
+  reachable(nb: OpenNotebook): void;
+  reachable(nb: OpenNotebook, kernel?: KernelHandle | null, otherwise = ''): KernelHandle | void {
+    const reason = this.unavailable(nb);
+    if (reason) throw kernelUnavailable(reason);
+    if (kernel === undefined) return;
+    if (!kernel) throw kernelUnavailable(otherwise);
+    return kernel;
   }
 
   /** Waits until no start or restart is in progress, whatever its outcome. */

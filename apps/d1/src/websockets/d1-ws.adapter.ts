@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { cutOffAfterLinger } from '../common/linger';
-import { UpgradeRouter } from '../events/upgrade-router';
+import { ProxyService } from '../server/proxy/proxy.service';
 
 /** Whether a gateway path pattern such as `/notebooks/:uuid/ws/notebook` matches a request path. */
 export function matchesPattern(pattern: string, pathname: string): boolean {
@@ -24,7 +24,7 @@ function refuse(socket: Duplex, status: string, body: object): void {
 
 /**
  * Nest's WsAdapter routes an upgrade only when the path equals a gateway's path exactly; d1's gateways live
- * under per-notebook paths, so this one matches `:param` patterns, then offers the rest to the UpgradeRouter.
+ * under per-notebook paths, so this one matches `:param` patterns, then offers the rest to the proxy.
  */
 export class D1WsAdapter extends WsAdapter {
   private readonly wsLogger = new Logger('Websockets');
@@ -90,7 +90,7 @@ export class D1WsAdapter extends WsAdapter {
         return;
       }
     }
-    if (this.app.get(UpgradeRouter).handle(req, socket, head)) return;
+    if (this.app.get(ProxyService).handleUpgrade(req, socket, head)) return;
     refuse(socket, '404 Not Found', {
       error: 'NOT_FOUND',
       reason: `No websocket at ${pathname}`,

@@ -9,7 +9,6 @@ import type { Access } from '../../auth/permission';
 import { D1Error, forbidden, notFound, unauthorized } from '../../common/errors';
 import { errorBody, payloadTooLarge } from '../../common/error-json';
 import { handshakeToken } from '../../websockets/ws-auth';
-import { UpgradeRouter } from '../../events/upgrade-router';
 import {
   bodyRefusal,
   forward,
@@ -58,7 +57,6 @@ export class ProxyService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly adapterHost: HttpAdapterHost,
     private readonly auth: AuthService,
     private readonly processes: ProcessesService,
-    private readonly upgrades: UpgradeRouter,
   ) {
     // A proxied websocket holds at most this much per direction, like d1's own feeds; a larger frame could
     // not be held back, so it is refused (1009).
@@ -75,7 +73,6 @@ export class ProxyService implements OnModuleInit, BeforeApplicationShutdown {
       const handler = (req: FastifyRequest, reply: FastifyReply): void => this.handleHttp(req, reply);
       scope.route({ method: [...scope.supportedMethods], url: '/proxy/*', handler, exposeHeadRoute: false });
     });
-    this.upgrades.add((req, socket, head) => this.handleUpgrade(req, socket, head));
   }
 
   /** Before the HTTP server closes: it waits for every connection, upgraded ones included. */
@@ -182,7 +179,8 @@ export class ProxyService implements OnModuleInit, BeforeApplicationShutdown {
       .send(JSON.stringify(errorBody(e)));
   }
 
-  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+  /** A websocket upgrade no gateway serves: taken (true) when it is for /proxy/. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if (!parseProxyPath(req.url ?? '/')) return false;
     socket.on('error', () => undefined);
     void this.upgrade(req, socket, head).catch((err) => {
