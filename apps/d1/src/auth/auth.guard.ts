@@ -11,7 +11,7 @@ export type AuthedRequest = FastifyRequest & { principal?: Principal };
 
 /**
  * The global guard: every route needs a Bearer JWT with the access its @Read()/@Write() names (write when
- * unmarked); missing/invalid/expired -> 401, lacking permission -> 403. Runs before validation, as in d1.
+ * unmarked); missing/invalid/expired -> 401, lacking permission -> 403. Runs before validation, as in the original d1.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {

@@ -122,7 +122,7 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
     return { message_id: msgId };
   }
 
-  /** Queues the code cells in order: all, or those above/below a position (0 means no filter, as in d1). */
+  /** Queues the code cells in order: all, or those above/below a position (0 means no filter, as in the original d1). */
   executeAll(uuid: string, above?: number, below?: number): KernelMessageRef[] {
     const nb = this.notebooks.get(uuid);
     const cells = nb.model.cellsJson().filter((c) => {

@@ -75,7 +75,7 @@ export class NotebookSession {
       if (!found) throw notFound(`Variable ${name} not found`);
       return found;
     }
-    // d1: -1 is the default page size; 0 (or none) means no paging.
+    // As in the original d1, -1 is the default page size; 0 (or none) means no paging.
     const size = pageSize === -1 ? DEFAULT_PAGE_SIZE : pageSize;
     const code = varCode(name, page, size, order);
     let out: string;

@@ -24,7 +24,7 @@ function stringField(obj: unknown, key: string): string | undefined {
 /**
  * d1's choice of kernel spec for a notebook: the requested name if it exists, else the notebook's
  * `metadata.kernelspec.name` if it exists, else a spec of the same language (the default first, then by
- * name), else the default. Unknown names fall back silently, as in d1. `defaultName` may itself be unknown
+ * name), else the default. Unknown names fall back silently, as in the original d1. `defaultName` may itself be unknown
  * (a bad --default-kernel); then the first spec by name is used.
  */
 export function resolveKernelspec(

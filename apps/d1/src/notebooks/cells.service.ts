@@ -6,7 +6,7 @@ import type { AddCellBody, PatchCellBody } from './notebooks.dto';
 import type { OpenNotebook } from './open-notebook';
 import { NotebooksService } from './notebooks.service';
 
-/** d1's cell operations on an open notebook: each edits the model, broadcasts as d1 does and autosaves. */
+/** d1's cell operations on an open notebook: each edits the model, broadcasts as the original d1 does and autosaves. */
 @Injectable()
 export class CellsService {
   constructor(
@@ -69,7 +69,7 @@ export class CellsService {
     this.changed(nb, 'cell_update');
   }
 
-  /** Clears one cell's outputs (no autosave of its own, as in d1). */
+  /** Clears one cell's outputs (no autosave of its own, as in the original d1). */
   clear(uuid: string, cellUuid: string): void {
     const nb = this.notebooks.get(uuid);
     this.events.emit(nb.uuid, { cell_update: [nb.model.clearCell(cellUuid)] });

@@ -28,7 +28,7 @@ import { flattenValidationErrors } from '../common/validation';
 const TRUE = ['true', '1', 'yes', 'on', 't', 'y'];
 const FALSE = ['false', '0', 'no', 'off', 'f', 'n'];
 
-/** Query booleans as d1 (pydantic) reads them: true/false, 1/0, yes/no, on/off; anything else stays invalid. */
+/** Query booleans as the original d1 (pydantic) reads them: true/false, 1/0, yes/no, on/off; anything else stays invalid. */
 export function parseBool(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
@@ -42,7 +42,7 @@ export function parseInteger(value: unknown): unknown {
 
 const QueryBool = () => Transform(({ value }) => parseBool(value));
 
-/** Validates `plain` into `dto`; unknown fields are dropped (as d1 ignores them), bad ones give 422. */
+/** Validates `plain` into `dto`; unknown fields are dropped (as the original d1 ignores them), bad ones give 422. */
 export function validateInto<T extends object>(dto: Type<T>, plain: unknown, where: 'query' | 'body'): T {
   if (plain === undefined || plain === null) plain = {};
   if (typeof plain !== 'object' || Array.isArray(plain)) throw invalidField([where], 'must be a JSON object');
@@ -90,7 +90,7 @@ export const D1Body =
     documentBody(dto, target, key);
   };
 
-/** Path parameters typed as UUIDs in d1: anything else is a 422; the value comes back lower-cased. */
+/** Path parameters typed as UUIDs in the original d1: anything else is a 422; the value comes back lower-cased. */
 @Injectable()
 export class UuidPipe implements PipeTransform<string, string> {
   transform(value: string, metadata: ArgumentMetadata): string {

@@ -32,7 +32,7 @@ export async function confine(rootReal: string, clientPath: string): Promise<str
 }
 
 /**
- * `Path(filename).with_suffix('.ipynb')` as d1 (Python) does it: the last suffix is replaced, a name
+ * `Path(filename).with_suffix('.ipynb')` as the original d1 does it: the last suffix is replaced, a name
  * without one gets it; a leading dot does not start a suffix.
  */
 export function withIpynbSuffix(filename: string): string {

@@ -1,6 +1,6 @@
 import type { CpuInfo } from 'node:os';
 
-/** d1's ServerStats (reference §1.5); `gpu` stays empty: d1 does not probe GPUs. */
+/** The original d1's ServerStats (reference §1.5); `gpu` stays empty: d1 does not probe GPUs. */
 export interface ServerStats {
   timestamp: string;
   disk: { free: number; percent: number; total: number };

@@ -23,7 +23,7 @@ interface CommandSpec {
   body: Type<object>;
 }
 
-/** Every command a client may send on /notebooks/{uuid}/ws/notebook (d1 has one). */
+/** Every command a client may send on /notebooks/{uuid}/ws/notebook (the original d1 has one). */
 export const NOTEBOOK_COMMANDS: Readonly<Record<string, CommandSpec>> = {
   // IPython evaluates text inside a completion request (dict-key completion): it is as strong as execute.
   complete: { access: 'write', body: CompleteCommandBody },
@@ -41,7 +41,7 @@ export type CommandCheck =
   { ok: true; command: NotebookCommand } | { ok: false; reply: { error: NotebookMessages['error'] } };
 
 /**
- * Checks a client's command before anything of it goes further, in d1's order and shapes: JSON, a known
+ * Checks a client's command before anything of it goes further, in the original d1's order and shapes: JSON, a known
  * command, the sender's permission (a read-only token sends nothing to a kernel), then its body.
  */
 export function checkCommand(raw: string, permission: Permission | null): CommandCheck {
@@ -74,7 +74,7 @@ function refuse(error: { message: string; detail?: unknown }, commandId: string 
   return { ok: false, reply: { error: { ...error, command_id: commandId } } };
 }
 
-/** One failed field as d1 (pydantic) reports it. */
+/** One failed field as the original d1 (pydantic) reports it. */
 interface PydanticError {
   loc: string[];
   msg: string;
