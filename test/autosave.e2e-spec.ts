@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { START_D1 } from './support/built';
+import { ExecutionService } from '../apps/d1/src/execution/execution.service';
 import { NotebooksService } from '../apps/d1/src/notebooks/notebooks.service';
 import { TestD1, startD1, waitFor } from './support/d1';
 import {
@@ -85,7 +86,7 @@ describe('autosave', () => {
     const uuid = nb.metadata.jupyter_d1.uuid;
     const file = join(d1.rootDir, 'big.ipynb');
     const record = d1.app.get(NotebooksService).get(uuid);
-    await record.kernelReady;
+    await d1.app.get(ExecutionService).kernelOf(record);
     const kernelReadyMs = performance.now() - t0;
     const firstSave = await waitForFile(file, (f) => f.metadata.jupyter_d1?.uuid === uuid, 'first save');
     expect(firstSave.cells).toHaveLength(5000);

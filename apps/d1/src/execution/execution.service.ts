@@ -98,7 +98,8 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
         },
       });
       this.runtimes.set(nb.uuid, rt);
-      if (nb.kernel) rt.watch(nb.kernel);
+      const kernel = this.nbKernels.current(nb);
+      if (kernel) rt.watch(kernel);
     }
     return rt;
   }
@@ -240,6 +241,16 @@ export class ExecutionService implements OnModuleInit, OnModuleDestroy {
   /** The input() the notebook's kernel waits for, as clients see it, or null. */
   pendingInput(uuid: string): InputRequest | null {
     return this.runtime(this.notebooks.get(uuid)).queue.shownInput;
+  }
+
+  /** The notebook's kernel connection now (also while it restarts), or null. */
+  currentKernel(nb: OpenNotebook): KernelHandle | null {
+    return this.nbKernels.current(nb);
+  }
+
+  /** Whether the notebook's kernel can take requests within `ms` (waiting while it starts). */
+  kernelStartedWithin(nb: OpenNotebook, ms: number): Promise<boolean> {
+    return this.nbKernels.startedWithin(nb, ms);
   }
 
   /** The notebook's kernel once it can take requests (waits while it starts); 503 saying why when it cannot. */

@@ -3,6 +3,7 @@ import { type KernelHandle, withTimeout } from '@d1/kernel-relay';
 import { Subject, type Subscription } from 'rxjs';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { kernelUnavailable, notebookNotFound } from '../common/errors';
+import type { AnnouncedState } from '../events/messages';
 import { NotebookEvents } from '../events/notebook-events';
 import { JupyterService } from '../kernels/jupyter.service';
 import { KernelOwners } from '../kernels/kernel-owners';
@@ -20,8 +21,25 @@ export interface KernelChange {
   handle: KernelHandle | null;
 }
 
-/** Kernel states d1 announces in `kernel_status`. */
-export type AnnouncedState = 'starting' | 'idle' | 'busy' | 'restarting' | 'dead';
+/** Where one notebook's kernel stands. */
+interface KernelSlot {
+  /**
+   * The current kernel connection (also while it restarts); null while a kernel starts or is replaced, after
+   * a failed start, and after close.
+   */
+  handle: KernelHandle | null;
+  /**
+   * Settles with the kernel once it can take requests; replaced by a new promise whenever it cannot for a
+   * while (a start, a restart, a recovery, a replacement). Rejects when that failed.
+   */
+  ready: Promise<KernelHandle>;
+  /** Where `ready` stands: `starting` until it settles, then `ready` or `failed` (see `error`). */
+  phase: 'starting' | 'ready' | 'failed';
+  /** Why the kernel could not start, while `phase` is `failed`. */
+  error: string | null;
+  /** Bumped by every start, reattach, replacement and stop: a start that ends superseded gives its kernel up. */
+  generation: number;
+}
 
 /** How long moving a pool kernel to a notebook's directory may take before a fresh kernel is started instead. */
 const POOL_SETUP_TIMEOUT_MS = 10_000;
@@ -36,8 +54,7 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
   private readonly logger = new Logger('NotebookKernels');
   /** Emits whenever a notebook's kernel handle is created, replaced or lost. */
   readonly kernelChanged$ = new Subject<KernelChange>();
-  /** Bumped by every start, reattach, replacement and stop: a start that ends superseded gives its kernel up. */
-  private readonly generation = new WeakMap<OpenNotebook, number>();
+  private readonly slots = new WeakMap<OpenNotebook, KernelSlot>();
   private subscriptions: Subscription[] = [];
 
   constructor(
@@ -74,23 +91,38 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
     return nb ? (await this.ready(nb)).id : undefined;
   }
 
+  /** The notebook's current kernel connection (also while it restarts), or null. */
+  current(nb: OpenNotebook): KernelHandle | null {
+    return this.slots.get(nb)?.handle ?? null;
+  }
+
+  /** Whether the notebook's kernel can take requests within `ms` (waiting while it starts); never throws. */
+  async startedWithin(nb: OpenNotebook, ms: number): Promise<boolean> {
+    if (this.current(nb)) return true;
+    return withTimeout(this.slot(nb).ready, ms, 'kernel').then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Gives the notebook a kernel in the background: a pool kernel when one fits, else a new one. */
   private start(nb: OpenNotebook): void {
-    nb.kernel = null;
+    this.slot(nb).handle = null;
     this.pend(nb, this.launch(nb, this.bump(nb)));
   }
 
   /** Connects to the notebook's kernel still running in the kernel service; a new one if that fails. */
   private attach(nb: OpenNotebook, kernelId: string): void {
-    nb.kernel = null;
+    this.slot(nb).handle = null;
     this.pend(nb, this.reattach(nb, kernelId, this.bump(nb)));
   }
 
   /** Replaces a lost kernel with a fresh one, telling the notebook's clients (restarting, then idle). */
   async replace(nb: OpenNotebook): Promise<void> {
-    const old = nb.kernel;
+    const slot = this.slot(nb);
+    const old = slot.handle;
     const generation = this.bump(nb);
-    nb.kernel = null;
+    slot.handle = null;
     this.announce(nb, 'restarting');
     this.kernelChanged$.next({ notebookUuid: nb.uuid, handle: null });
     const fresh = async (): Promise<KernelHandle> => {
@@ -122,13 +154,14 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
    */
   async ready(nb: OpenNotebook): Promise<KernelHandle> {
     const deadline = Date.now() + KERNEL_START_TIMEOUT_MS;
+    const slot = this.slot(nb);
     for (;;) {
-      const pending = nb.kernelReady;
+      const pending = slot.ready;
       const left = Math.max(0, deadline - Date.now());
       const handle = await withTimeout(pending, left, 'kernel').catch(() => null);
       if (nb.closed) throw notebookNotFound(nb.uuid);
-      if (nb.kernelReady !== pending) continue; // replaced while we waited: wait for the new one
-      if (handle === null && nb.kernelPhase === 'starting') {
+      if (slot.ready !== pending) continue; // replaced while we waited: wait for the new one
+      if (handle === null && slot.phase === 'starting') {
         throw kernelUnavailable(
           `The notebook's kernel did not become ready within ${KERNEL_START_TIMEOUT_MS / 1000} s`,
         );
@@ -139,16 +172,17 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
 
   /** The kernel when it can take requests right now (the execution queue's view), else null. */
   usable(nb: OpenNotebook): KernelHandle | null {
-    const kernel = nb.kernel;
-    return nb.kernelPhase === 'ready' && kernel && !kernel.isDisposed ? kernel : null;
+    const { handle, phase } = this.slot(nb);
+    return phase === 'ready' && handle && !handle.isDisposed ? handle : null;
   }
 
   /** Why requests cannot reach the notebook's kernel (a failed start, a kernel shut down by hand), or null. */
   unavailable(nb: OpenNotebook): string | null {
-    if (nb.kernelPhase === 'failed') {
-      return `The notebook's kernel could not start (${nb.kernelError ?? 'unknown error'}); restart the kernel to try again`;
+    const { handle, phase, error } = this.slot(nb);
+    if (phase === 'failed') {
+      return `The notebook's kernel could not start (${error ?? 'unknown error'}); restart the kernel to try again`;
     }
-    if (nb.kernelPhase === 'ready' && (!nb.kernel || nb.kernel.isDisposed)) {
+    if (phase === 'ready' && (!handle || handle.isDisposed)) {
       return "The notebook's kernel was shut down; restart the kernel to start a new one";
     }
     return null;
@@ -170,8 +204,9 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
 
   /** Waits until no start or restart is in progress, whatever its outcome. */
   async settled(nb: OpenNotebook): Promise<void> {
-    for (let pending: Promise<KernelHandle> | null = null; pending !== nb.kernelReady;) {
-      pending = nb.kernelReady;
+    const slot = this.slot(nb);
+    for (let pending: Promise<KernelHandle> | null = null; pending !== slot.ready;) {
+      pending = slot.ready;
       await pending.catch(() => undefined);
     }
   }
@@ -180,8 +215,9 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
   async stop(nb: OpenNotebook): Promise<void> {
     this.bump(nb);
     await this.settled(nb);
-    const handle = nb.kernel;
-    nb.kernel = null;
+    const slot = this.slot(nb);
+    const handle = slot.handle;
+    slot.handle = null;
     if (handle) await this.kernels.relay.shutdown(handle.id).catch(() => undefined);
   }
 
@@ -193,26 +229,36 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
 
   /** Makes `pending` what requests wait for; the notebook's kernel phase follows its outcome. */
   private pend(nb: OpenNotebook, pending: Promise<KernelHandle>): Promise<KernelHandle> {
-    nb.kernelReady = pending;
-    nb.kernelPhase = 'starting';
-    nb.kernelError = null;
+    const slot = this.slot(nb);
+    slot.ready = pending;
+    slot.phase = 'starting';
+    slot.error = null;
     pending.then(
       () => {
-        if (nb.kernelReady === pending) nb.kernelPhase = 'ready';
+        if (slot.ready === pending) slot.phase = 'ready';
       },
       (err: Error) => {
-        if (nb.kernelReady !== pending) return;
-        nb.kernelPhase = 'failed';
-        nb.kernelError = err.message;
+        if (slot.ready !== pending) return;
+        slot.phase = 'failed';
+        slot.error = err.message;
       },
     );
     return pending;
   }
 
   private bump(nb: OpenNotebook): number {
-    const next = (this.generation.get(nb) ?? 0) + 1;
-    this.generation.set(nb, next);
-    return next;
+    return ++this.slot(nb).generation;
+  }
+
+  private slot(nb: OpenNotebook): KernelSlot {
+    let slot = this.slots.get(nb);
+    if (!slot) {
+      const ready = Promise.reject(new Error('kernel not started'));
+      ready.catch(() => undefined);
+      slot = { handle: null, ready, phase: 'starting', error: null, generation: 0 };
+      this.slots.set(nb, slot);
+    }
+    return slot;
   }
 
   private async launch(nb: OpenNotebook, generation: number): Promise<KernelHandle> {
@@ -237,13 +283,13 @@ export class NotebookKernels extends KernelOwners implements OnModuleInit, OnMod
 
   /** Makes `handle` the notebook's kernel, unless the notebook closed or a newer start took over. */
   private async adopt(nb: OpenNotebook, handle: KernelHandle, generation: number): Promise<KernelHandle> {
-    if (nb.closed || this.generation.get(nb) !== generation) {
+    if (nb.closed || this.slot(nb).generation !== generation) {
       await this.kernels.relay.shutdown(handle.id).catch(() => undefined);
       throw new Error(
         nb.closed ? 'the notebook was closed while its kernel started' : 'a newer kernel took over',
       );
     }
-    nb.kernel = handle;
+    this.slot(nb).handle = handle;
     this.kernelChanged$.next({ notebookUuid: nb.uuid, handle });
     return handle;
   }

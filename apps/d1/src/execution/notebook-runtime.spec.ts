@@ -64,7 +64,6 @@ function setup(cells: string[]) {
   const nb = {
     uuid: model.uuid,
     model,
-    kernel,
     kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
     closed: false,
   } as unknown as OpenNotebook;
@@ -73,6 +72,7 @@ function setup(cells: string[]) {
   let recovered!: () => void;
   const kernels: RuntimeKernels = {
     usable: () => (usable ? kernel : null),
+    current: () => kernel,
     replace: async () => {
       calls.push('replace');
     },

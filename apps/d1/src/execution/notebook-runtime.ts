@@ -10,6 +10,8 @@ import type { OpenNotebook } from '../notebooks/open-notebook';
 export interface RuntimeKernels {
   /** The kernel when it can take requests right now, else null. */
   usable(nb: OpenNotebook): KernelHandle | null;
+  /** The current kernel connection (also while it restarts), or null. */
+  current(nb: OpenNotebook): KernelHandle | null;
   /** Gives the notebook a fresh kernel. */
   replace(nb: OpenNotebook): Promise<void>;
   /** Waits (and makes requests wait) for a kernel the kernel service restarts by itself. */
@@ -135,7 +137,7 @@ export class NotebookRuntime {
   }
 
   private onStatus(handle: KernelHandle, state: KernelState): void {
-    if (handle !== this.nb.kernel) return;
+    if (handle !== this.deps.kernels.current(this.nb)) return;
     const { kernels } = this.deps;
     if (state === 'restarting' && !this.restarting) {
       this.logger.warn(`kernel of notebook ${this.nb.uuid} died; the kernel service is restarting it`);
@@ -153,7 +155,7 @@ export class NotebookRuntime {
           this.finished(); // the old variables are gone with the old kernel
         },
         () => {
-          if (!this.nb.closed && this.nb.kernel === handle) void kernels.replace(this.nb);
+          if (!this.nb.closed && kernels.current(this.nb) === handle) void kernels.replace(this.nb);
         },
       );
     } else if (state === 'dead' && !this.nb.closed) {

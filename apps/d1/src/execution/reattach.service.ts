@@ -148,8 +148,9 @@ export class NotebookReattach implements OnApplicationBootstrap, BeforeApplicati
 
   /** Kernels a d1 killed outright leaves behind and the next one shuts down: the pool's, file-less notebooks'. */
   private staleKernels(): string[] {
-    const orphans = this.notebooks.all().filter((nb) => !nb.path && nb.kernel);
-    return [...this.pool.kernelIds(), ...orphans.map((nb) => nb.kernel?.id as string)];
+    const orphans = this.notebooks.all().filter((nb) => !nb.path);
+    const kernels = orphans.flatMap((nb) => this.nbKernels.current(nb)?.id ?? []);
+    return [...this.pool.kernelIds(), ...kernels];
   }
 
   /** The open notebooks a restarted d1 can reopen: those with a file. */
@@ -162,7 +163,7 @@ export class NotebookReattach implements OnApplicationBootstrap, BeforeApplicati
         path: nb.path,
         autosave: nb.autosave,
         kernelspec: nb.kernelspec.name,
-        kernel_id: nb.kernel?.id ?? null,
+        kernel_id: this.nbKernels.current(nb)?.id ?? null,
         version: this.events.version(nb.uuid),
       }));
   }

@@ -13,9 +13,10 @@ export interface NotebookSummary {
 }
 
 /** The kernel's state as d1 knows it; `starting` while a notebook has no kernel connection yet. */
-export function kernelState(nb: OpenNotebook): string {
-  if (!nb.kernel) return 'starting';
-  return nb.kernel.isDisposed ? 'dead' : nb.kernel.status;
+export function kernelState(mcp: McpNotebooks, nb: OpenNotebook): string {
+  const kernel = mcp.execution.currentKernel(nb);
+  if (!kernel) return 'starting';
+  return kernel.isDisposed ? 'dead' : kernel.status;
 }
 
 /** The facts an agent needs to pick a notebook. */
@@ -26,7 +27,7 @@ export function summarize(mcp: McpNotebooks, nb: OpenNotebook): NotebookSummary 
     name: d1?.name ?? 'Untitled',
     path: mcp.pathOf(nb),
     cells: nb.model.cellCount,
-    kernel: { name: nb.kernelspec.name, state: kernelState(nb) },
+    kernel: { name: nb.kernelspec.name, state: kernelState(mcp, nb) },
   };
 }
 

@@ -319,10 +319,6 @@ export class NotebooksService implements OnApplicationShutdown {
       autosave: o.autosave,
       workingDirectory,
       kernelspec,
-      kernel: null,
-      kernelReady: Promise.reject(new Error('kernel not started')),
-      kernelPhase: 'starting',
-      kernelError: null,
       lastWrite: null,
       closed: false,
       saver: new Debouncer(
@@ -330,7 +326,6 @@ export class NotebooksService implements OnApplicationShutdown {
         (err) => this.logger.error(`autosave of ${nb.path} failed: ${(err as Error).message}`),
       ),
     };
-    nb.kernelReady.catch(() => undefined);
     this.writeMetadata(nb);
     this.notebooks.set(nb.uuid, nb);
     this.opened$.next({ nb, kernelId: o.kernelId ?? null });

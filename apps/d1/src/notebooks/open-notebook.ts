@@ -1,13 +1,12 @@
-import type { KernelHandle } from '@d1/kernel-relay';
 import type { NotebookModel } from '@d1/notebook';
 import type { Debouncer } from './autosave';
 import type { NotebookKernelspec } from '../kernels/kernelspec';
 import type { FileStamp } from './notebook-files';
 
 /**
- * One open notebook as NotebooksService holds it. The execution layer reads it through
- * `NotebooksService.get()`; it changes `model` only through the model's methods and then calls
- * `NotebooksService.markChanged()` so the file follows.
+ * One open notebook as NotebooksService holds it: a document (its kernel is the execution layer's). The
+ * execution layer reads it through `NotebooksService.get()`; it changes `model` only through the model's
+ * methods and then calls `NotebooksService.markChanged()` so the file follows.
  */
 export interface OpenNotebook {
   /** The notebook uuid (`metadata.jupyter_d1.uuid`). */
@@ -22,20 +21,6 @@ export interface OpenNotebook {
   workingDirectory: string;
   /** The kernel spec in use, as written to `metadata.kernelspec`. */
   kernelspec: NotebookKernelspec;
-  /**
-   * The current kernel connection (also while it restarts); null while a kernel starts or is replaced, after
-   * a failed start, and after close. Requests reach it through `NotebookKernels.ready()`.
-   */
-  kernel: KernelHandle | null;
-  /**
-   * Settles with the kernel once it can take requests; replaced by a new promise whenever it cannot for a
-   * while (a start, a restart, a recovery, a replacement). Rejects when that failed.
-   */
-  kernelReady: Promise<KernelHandle>;
-  /** Where `kernelReady` stands: `starting` until it settles, then `ready` or `failed` (see `kernelError`). */
-  kernelPhase: 'starting' | 'ready' | 'failed';
-  /** Why the kernel could not start, while `kernelPhase` is `failed`. */
-  kernelError: string | null;
   /** What the last autosave wrote (hash, mtime, size); null before the first write. */
   lastWrite: FileStamp | null;
   /** The debounced, atomic writer of this notebook's file. */

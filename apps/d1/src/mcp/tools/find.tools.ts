@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { notFound } from '../../common/errors';
 import { realPathInside } from '../../common/root-path';
 import { exists } from '../../notebooks/notebook-files';
-import type { OpenNotebook } from '../../notebooks/open-notebook';
 import { confine, relativeToRoot } from '../../notebooks/paths';
 import { outline, summarize, summaryLine } from '../describe';
 import type { McpNotebooks } from '../mcp-notebooks';
@@ -146,7 +145,7 @@ function openNotebook(mcp: McpNotebooks): ToolDef {
               kspec_name: kernel,
             });
       const nb = mcp.notebooks.get((json.metadata.jupyter_d1 as { uuid: string }).uuid);
-      const ready = await kernelReady(nb);
+      const ready = await mcp.execution.kernelStartedWithin(nb, KERNEL_WAIT_MS);
       const summary = summarize(mcp, nb);
       const kernelNote = ready ? '' : ' The kernel is still starting; cells you run wait for it.';
       const head = `Opened ${summaryLine(summary)}.${kernelNote}`;
@@ -159,20 +158,4 @@ function openNotebook(mcp: McpNotebooks): ToolDef {
 /** The file to open: as given, or with .ipynb added when only that exists. */
 async function existing(absolute: string, given: string): Promise<string> {
   return (await exists(absolute)) ? given : `${given}.ipynb`;
-}
-
-/** Waits (bounded) for the notebook's kernel; false when it is not ready in time or failed to start. */
-async function kernelReady(nb: OpenNotebook): Promise<boolean> {
-  if (nb.kernel) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), KERNEL_WAIT_MS)));
-  const ready = nb.kernelReady.then(
-    () => true,
-    () => false,
-  );
-  try {
-    return await Promise.race([ready, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
