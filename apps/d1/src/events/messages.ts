@@ -1,6 +1,23 @@
 import type { CellJson, JsonObject, NotebookJson } from '@d1/notebook';
-import type { KernelVariable } from '../execution/kernel-snippets';
-import type { ServerStats } from '../server/stats-sample';
+
+/** A variable as d1's variable explorer shows it. */
+export interface KernelVariable {
+  name: string;
+  type: string | null;
+  abbreviated: boolean;
+  has_next_page: boolean;
+  value: Record<string, unknown> | null;
+  summary: string | null;
+}
+
+/** The original d1's ServerStats (reference §1.5); `gpu` stays empty: d1 does not probe GPUs. */
+export interface ServerStats {
+  timestamp: string;
+  disk: { free: number; percent: number; total: number };
+  memory: { available: number; total: number };
+  cpu: { percent: number; load_percent: number };
+  gpu: unknown[];
+}
 
 /** An input() the kernel waits for, as clients see it. */
 export interface InputRequest {

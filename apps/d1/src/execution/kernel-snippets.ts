@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { assetPath } from '../common/assets';
+import type { KernelVariable } from '../events/messages';
 
 let introspect: string | null = null;
 
@@ -41,16 +42,6 @@ export function varCode(name: string, page: number, pageSize: number, order: Var
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** A variable as d1's variable explorer shows it. */
-export interface KernelVariable {
-  name: string;
-  type: string | null;
-  abbreviated: boolean;
-  has_next_page: boolean;
-  value: Record<string, unknown> | null;
-  summary: string | null;
 }
 
 /** Parses shell `env` output (plus the cwd marker) into variables and the working directory. */

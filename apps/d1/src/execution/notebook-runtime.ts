@@ -3,7 +3,8 @@ import type { KernelHandle, KernelState, RelayMessage } from '@d1/kernel-relay';
 import type { NotebookEvents } from '../events/notebook-events';
 import { ExecutionQueue, deadKernelOutput } from './execution-queue';
 import { parseLastLine, runHidden } from './hidden-execution';
-import { KernelVariable, parseEnv, pythonIntrospection, stateCode } from './kernel-snippets';
+import type { KernelVariable } from '../events/messages';
+import { parseEnv, pythonIntrospection, stateCode } from './kernel-snippets';
 import type { OpenNotebook } from '../notebooks/open-notebook';
 
 /** What the runtime needs of NotebookKernels (the notebook's kernel lifecycle). */

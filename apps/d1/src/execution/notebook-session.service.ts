@@ -5,7 +5,8 @@ import { D1Error, badRequest, kernelUnavailable, notFound } from '../common/erro
 import { ExecutionService } from './execution.service';
 import { parseLastLine, runHidden } from './hidden-execution';
 import { KernelRequests } from './kernel-requests';
-import { KernelVariable, VarOrder, pythonIntrospection, varCode } from './kernel-snippets';
+import type { KernelVariable } from '../events/messages';
+import { VarOrder, pythonIntrospection, varCode } from './kernel-snippets';
 import { NotebooksService } from '../notebooks/notebooks.service';
 import { confine } from '../notebooks/paths';
 

@@ -1,13 +1,5 @@
 import type { CpuInfo } from 'node:os';
-
-/** The original d1's ServerStats (reference §1.5); `gpu` stays empty: d1 does not probe GPUs. */
-export interface ServerStats {
-  timestamp: string;
-  disk: { free: number; percent: number; total: number };
-  memory: { available: number; total: number };
-  cpu: { percent: number; load_percent: number };
-  gpu: unknown[];
-}
+import type { ServerStats } from '../events/messages';
 
 /** Busy and total CPU time summed over all cores, from `os.cpus()`. */
 export interface CpuTimes {

@@ -3,7 +3,8 @@ import { statfs } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { D1_CONFIG, D1Config } from '../app-config';
 import { NotebookEvents } from '../events/notebook-events';
-import { CpuTimes, ServerStats, cpuPercent, cpuTimes, diskStats, loadPercent } from './stats-sample';
+import type { ServerStats } from '../events/messages';
+import { CpuTimes, cpuPercent, cpuTimes, diskStats, loadPercent } from './stats-sample';
 
 /** How often stats are sampled and broadcast by default (the original's polling interval). */
 export const STATS_INTERVAL_MS = 5000;
