@@ -104,17 +104,4 @@ async function loginToken(baseUrl: string, secret: string): Promise<string> {
   return body.token.access_token;
 }
 
-/** Resolves when `check` returns a truthy value; rejects after `timeoutMs` with `what`. */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
+export { StopWaiting, waitFor } from './wait';
