@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, promises as fsp, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import { cadaver, davfsUnavailable, mountDavfs, unmountDavfs } from './support/dav-clients';
 import { run } from './support/dav-process';
 import { waitFor } from './support/wait';
@@ -16,18 +16,16 @@ import { waitFor } from './support/wait';
 const cannotMount = davfsUnavailable();
 
 describe('WebDAV clients against d1 at /dav/', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let work: string;
   const onDisk = (relative: string) => path.join(d1.rootDir, relative);
   const davUrl = () => `${d1.baseUrl}/dav/`;
 
   beforeAll(async () => {
-    d1 = await startD1();
     work = mkdtempSync(path.join(tmpdir(), 'd1-dav-clients-'));
   });
 
   afterAll(async () => {
-    await d1?.close();
     rmSync(work, { recursive: true, force: true });
   });
 
