@@ -13,6 +13,8 @@ export default tseslint.config(
       '**/*.mjs',
       'bin/**',
       'test/openapi-client/generated/**',
+      '.dependency-cruiser-cache/**',
+      'dependency-graph*',
     ],
   },
   js.configs.recommended,

@@ -1,6 +1,7 @@
 import { D1Client, IdleWatch, opened } from './support/client';
 import { D1Process, startD1Process } from './support/d1-process';
 import { now, ratio, summarize } from './support/stats';
+import { waitFor } from '../test/support/wait';
 
 /** The target for open → first result with the default pool (SPEC §13). */
 const BAR_MS = 150;
@@ -18,11 +19,11 @@ async function side(args: string[], pooled: boolean): Promise<Side> {
   const client = await D1Client.login(d1.baseUrl, d1.secret);
   const settle = async (): Promise<void> => {
     if (!pooled) return;
-    const deadline = now() + 60_000;
-    while ((await client.call('GET', '/kernels/pool')).json.kernel_pool.ready < 1) {
-      if (now() > deadline) throw new Error('the kernel pool did not refill within 60 s');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(
+      async () => (await client.call('GET', '/kernels/pool')).json.kernel_pool.ready >= 1,
+      'the kernel pool to refill',
+      60_000,
+    );
   };
   return { d1, client, settle };
 }

@@ -16,6 +16,7 @@ npx tsc --noEmit -p tsconfig.json
 npx tsc --noEmit -p bench/tsconfig.json
 echo "== lint"
 npx eslint . --max-warnings 0
+npx depcruise apps libs --config .dependency-cruiser.js
 npx prettier --check . >/dev/null
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

@@ -1,6 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { connect } from 'node:net';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { makeNotebook, uploadAndOpen } from './support/notebooks';
 import { WsRecorder } from './support/ws';
 
@@ -46,20 +46,15 @@ function errorJson(error: string, reason?: string): object {
 }
 
 describe('auth: shared secret, tokens and permissions', () => {
-  let d1: TestD1;
+  const d1 = useD1({ jwtSecret: JWT_SECRET });
   let readOnly: string;
   let noAccess: string;
   const jwt = new JwtService({ secret: JWT_SECRET, signOptions: { algorithm: 'HS256' } });
   const bearer = (t: string): string => `Bearer ${t}`;
 
   beforeAll(async () => {
-    d1 = await startD1({ jwtSecret: JWT_SECRET });
     readOnly = await d1.token({ read_access: true, write_access: false });
     noAccess = await d1.token({ read_access: false, write_access: false });
-  });
-
-  afterAll(async () => {
-    await d1?.close();
   });
 
   describe('login', () => {

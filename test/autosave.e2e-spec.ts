@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { START_D1 } from './support/built';
 import { ExecutionService } from '../apps/d1/src/execution/execution.service';
 import { NotebooksService } from '../apps/d1/src/notebooks/notebooks.service';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import {
   closeAll,
   makeNotebook,
@@ -29,13 +29,7 @@ function bigNotebook(n: number): any {
 }
 
 describe('autosave', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
   afterEach(async () => {
     await closeAll(d1);
   });

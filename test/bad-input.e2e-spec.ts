@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { TestD1, TestResponse, startD1, waitFor } from './support/d1';
+import { useD1, TestResponse, waitFor } from './support/d1';
 import { davRequest } from './support/dav-client';
 import { makeNotebook, uploadAndOpen } from './support/notebooks';
 
@@ -40,16 +40,11 @@ function rawRequest(port: number, head: string, body = ''): Promise<{ status: nu
 }
 
 describe('bad input always gets a clear 4xx error JSON, never a 500', () => {
-  let d1: TestD1;
+  const d1 = useD1({ maxBodyBytes: MAX_BODY });
   let port: number;
 
   beforeAll(async () => {
-    d1 = await startD1({ maxBodyBytes: MAX_BODY });
     port = Number(new URL(d1.baseUrl).port);
-  });
-
-  afterAll(async () => {
-    await d1?.close();
   });
 
   describe('bodies', () => {

@@ -1,14 +1,13 @@
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { WsRecorder } from './support/ws';
 import { openNotebook } from './support/ws-feed';
 
 /** The permission matrix of the three feeds: the handshake needs a valid, unexpired token with read access. */
 describe('websocket auth on every feed', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let uuid: string;
   const tokens: Record<string, string> = {};
   beforeAll(async () => {
-    d1 = await startD1();
     uuid = await openNotebook(d1, ['1+1']);
     tokens.none = await d1.token({ read_access: false, write_access: false });
     tokens.read = await d1.token({ read_access: true, write_access: false });
@@ -20,9 +19,6 @@ describe('websocket auth on every feed', () => {
       'the short-lived token to expire',
       5000,
     );
-  });
-  afterAll(async () => {
-    await d1?.close();
   });
 
   const feeds: Array<[string, () => string]> = [

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { NotebookGateway } from '../apps/d1/src/websockets/notebook.gateway';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import {
   FeedClient,
   closeAll,
@@ -77,14 +77,10 @@ class StalledClient {
 }
 
 describe('broadcast: backpressure', () => {
-  let d1: TestD1;
+  const d1 = useD1({ wsMaxQueuedBytes: MAX_QUEUED });
   let token: string;
   beforeAll(async () => {
-    d1 = await startD1({ wsMaxQueuedBytes: MAX_QUEUED });
     token = await d1.token();
-  });
-  afterAll(async () => {
-    await d1?.close();
   });
 
   it('closes a client that stops reading while 50 others receive everything; it resyncs with ?since', async () => {

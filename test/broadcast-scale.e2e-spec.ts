@@ -1,6 +1,6 @@
 import { NotebookEvent, NotebookEvents } from '../apps/d1/src/events/notebook-events';
 import { NotebookGateway } from '../apps/d1/src/websockets/notebook.gateway';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { getNotebook, openNotebook, settle } from './support/ws-feed';
 import { WsSwarm } from './support/ws-swarm';
 
@@ -16,13 +16,7 @@ const epochNow = (): number => performance.timeOrigin + performance.now();
  * memory are printed, never asserted.
  */
 describe('broadcast: 1000 clients', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   it('delivers every update of a run-all to every client in the same order', async () => {
     const uuid = await openNotebook(

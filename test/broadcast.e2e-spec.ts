@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { NotebookEvents } from '../apps/d1/src/events/notebook-events';
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import { WsRecorder } from './support/ws';
 import { getNotebook, openNotebook, settle } from './support/ws-feed';
 import { applyAll, fromSnapshot, versionGaps } from '@d1/client';
@@ -15,14 +15,10 @@ const TEN_CELLS = Array.from(
 
 describe('broadcast: versions and resync', () => {
   checkFeedSchemas();
-  let d1: TestD1;
+  const d1 = useD1();
   let token: string;
   beforeAll(async () => {
-    d1 = await startD1();
     token = await d1.token();
-  });
-  afterAll(async () => {
-    await d1?.close();
   });
 
   const feed = (uuid: string, since?: number): WsRecorder =>

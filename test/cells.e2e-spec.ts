@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { NotebookEvents } from '../apps/d1/src/events/notebook-events';
 import { NotebooksService } from '../apps/d1/src/notebooks/notebooks.service';
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import {
   cellUuids,
   closeAll,
@@ -15,23 +15,19 @@ import {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 describe('cells REST API', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let emitted: Array<[string, any]>;
   let uuid: string;
   let file: string;
   let counter = 0;
 
   beforeAll(async () => {
-    d1 = await startD1();
     const events = d1.app.get(NotebookEvents);
     const original = events.emit.bind(events);
     jest.spyOn(events, 'emit').mockImplementation((id, message, opts) => {
       emitted.push([id, message]);
       return original(id, message, opts);
     });
-  });
-  afterAll(async () => {
-    await d1?.close();
   });
   beforeEach(async () => {
     counter += 1;

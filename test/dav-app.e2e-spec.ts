@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import { davRequest, type DavRequestOptions } from './support/dav-client';
 
 /**
@@ -18,18 +18,13 @@ import { davRequest, type DavRequestOptions } from './support/dav-client';
  * and no credentials in the log (the app runs at `verbose`, which logs every WebDAV request).
  */
 describe('WebDAV in d1', () => {
-  let d1: TestD1;
   let port: number;
   let rw: [string, string];
   let ro: [string, string];
   let outside: string;
   const logged: string[] = [];
   const writes = { out: process.stdout.write, err: process.stderr.write };
-  const onDisk = (relative: string) => path.join(d1.rootDir, relative);
-  const req = (method: string, rawPath: string, options: DavRequestOptions = {}) =>
-    davRequest(port, method, rawPath, options);
-
-  beforeAll(async () => {
+  const d1 = useD1(() => {
     // Captured before the app exists, so start-up lines are checked too.
     const capture = (stream: NodeJS.WriteStream, original: typeof stream.write) =>
       ((chunk: unknown, ...rest: never[]) => {
@@ -38,7 +33,13 @@ describe('WebDAV in d1', () => {
       }) as typeof stream.write;
     process.stdout.write = capture(process.stdout, writes.out);
     process.stderr.write = capture(process.stderr, writes.err);
-    d1 = await startD1({ logLevel: 'verbose' });
+    return { logLevel: 'verbose' };
+  });
+  const onDisk = (relative: string) => path.join(d1.rootDir, relative);
+  const req = (method: string, rawPath: string, options: DavRequestOptions = {}) =>
+    davRequest(port, method, rawPath, options);
+
+  beforeAll(async () => {
     port = Number(new URL(d1.baseUrl).port);
     rw = ['anyone', d1.secret];
     ro = ['viewer', await d1.token({ read_access: true, write_access: false })];
@@ -46,10 +47,11 @@ describe('WebDAV in d1', () => {
     writeFileSync(path.join(outside, 'secret.txt'), 'top secret');
   });
 
-  afterAll(async () => {
+  d1.beforeClose(() => {
     process.stdout.write = writes.out;
     process.stderr.write = writes.err;
-    await d1?.close();
+  });
+  afterAll(async () => {
     rmSync(outside, { recursive: true, force: true });
   });
 

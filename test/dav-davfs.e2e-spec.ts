@@ -8,26 +8,24 @@
 import { existsSync, mkdtempSync, promises as fsp, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import { cadaver, davfsUnavailable, mountDavfs, unmountDavfs } from './support/dav-clients';
 import { run } from './support/dav-process';
-import { waitFor } from './support/dav-wait';
+import { waitFor } from './support/wait';
 
 const cannotMount = davfsUnavailable();
 
 describe('WebDAV clients against d1 at /dav/', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let work: string;
   const onDisk = (relative: string) => path.join(d1.rootDir, relative);
   const davUrl = () => `${d1.baseUrl}/dav/`;
 
   beforeAll(async () => {
-    d1 = await startD1();
     work = mkdtempSync(path.join(tmpdir(), 'd1-dav-clients-'));
   });
 
   afterAll(async () => {
-    await d1?.close();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -60,16 +58,19 @@ describe('WebDAV clients against d1 at /dav/', () => {
       const local = path.join(work, 'local.txt');
       await fsp.writeFile(local, 'copied through davfs2');
       await fsp.copyFile(local, inMount('docs/copied.txt'));
-      await waitFor('the copy to reach the root dir', () =>
-        existsSync(onDisk('docs/copied.txt'))
-          ? readFileSync(onDisk('docs/copied.txt'), 'utf8') === 'copied through davfs2'
-          : false,
+      await waitFor(
+        () =>
+          existsSync(onDisk('docs/copied.txt'))
+            ? readFileSync(onDisk('docs/copied.txt'), 'utf8') === 'copied through davfs2'
+            : false,
+        'the copy to reach the root dir',
+        15_000,
       );
     });
 
     it('renames files', async () => {
       await fsp.rename(inMount('docs/copied.txt'), inMount('renamed.txt'));
-      await waitFor('the rename to reach the root dir', () => existsSync(onDisk('renamed.txt')));
+      await waitFor(() => existsSync(onDisk('renamed.txt')), 'the rename to reach the root dir', 15_000);
       expect(existsSync(onDisk('docs/copied.txt'))).toBe(false);
       expect(readFileSync(onDisk('renamed.txt'), 'utf8')).toBe('copied through davfs2');
     });
@@ -77,8 +78,9 @@ describe('WebDAV clients against d1 at /dav/', () => {
     it('overwrites files in place', async () => {
       await fsp.writeFile(inMount('renamed.txt'), 'edited through davfs2');
       await waitFor(
-        'the new content to reach the root dir',
         () => readFileSync(onDisk('renamed.txt'), 'utf8') === 'edited through davfs2',
+        'the new content to reach the root dir',
+        15_000,
       );
     });
 
@@ -86,8 +88,9 @@ describe('WebDAV clients against d1 at /dav/', () => {
       await fsp.unlink(inMount('renamed.txt'));
       await fsp.rmdir(inMount('docs'));
       await waitFor(
-        'the deletions to reach the root dir',
         () => !existsSync(onDisk('renamed.txt')) && !existsSync(onDisk('docs')),
+        'the deletions to reach the root dir',
+        15_000,
       );
     });
   });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import { run } from './support/dav-process';
 
 // The litmus WebDAV compliance suite (Debian package `litmus` 0.13) through scripts/litmus.sh, against the real
@@ -12,15 +12,7 @@ const SCRIPT = path.join(__dirname, '..', 'scripts', 'litmus.sh');
 const EXPECTED_RUN: Record<string, number> = { basic: 16, copymove: 13, props: 30, locks: 37, http: 4 };
 
 describe('litmus against d1 at /dav/', () => {
-  let d1: TestD1;
-
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   async function litmus(suite: string, dir: string, user: string, password: string): Promise<string> {
     mkdirSync(path.join(d1.rootDir, dir));

@@ -1,14 +1,8 @@
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { WsRecorder } from './support/ws';
 
 describe('execution smoke', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   it('runs a cell and broadcasts its life', async () => {
     const created = await d1.request('POST', '/notebooks/create?filename=a.ipynb');

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { makeNotebook, readJson, sources, uploadAndOpen, waitForFile } from './support/notebooks';
 import { WsRecorder } from './support/ws';
 import { checkFeedSchemas } from './support/ws-schemas';
@@ -12,17 +12,12 @@ import { checkFeedSchemas } from './support/ws-schemas';
  */
 describe('external edits of open notebooks', () => {
   checkFeedSchemas();
-  let d1: TestD1;
+  const d1 = useD1();
   const clients: WsRecorder[] = [];
   const davAuth = () => `Basic ${Buffer.from(`me:${d1.secret}`).toString('base64')}`;
 
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     for (const c of clients) c.close();
-    await d1?.close();
   });
 
   interface Opened {

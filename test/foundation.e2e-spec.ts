@@ -1,13 +1,7 @@
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 
 describe('foundation smoke', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   it('answers hello and readiness', async () => {
     expect((await d1.request('GET', '/hello', { auth: null })).json).toEqual({ message: 'Hello World' });

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import WebSocket from 'ws';
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -166,13 +166,7 @@ function chunked(body: Buffer, size: number): Buffer {
 }
 
 describe('fuzz: malformed requests over every route', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   it('never answers 5xx, stays alive, and writes nothing outside the root dir', async () => {
     const doc = (await d1.request('GET', '/docs-json')).json;

@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sessionStatePath } from '../apps/d1/src/execution/session-state';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, TestD1, startD1, waitFor } from './support/d1';
 import { TestGateway, startGateway } from './support/gateway';
 import { WsRecorder } from './support/ws';
 
@@ -31,18 +31,23 @@ async function runCell(d1: TestD1, uuid: string, cellId: string, ws: WsRecorder)
 
 describe('kernels in a remote gateway', () => {
   let gateway: TestGateway;
-  let d1: TestD1;
   let stateHome: string;
 
   beforeAll(async () => {
     gateway = await startGateway();
     stateHome = realpathSync(mkdtempSync(join(tmpdir(), 'd1-gateway-state-')));
-    const childEnv = { ...process.env, XDG_STATE_HOME: stateHome } as Record<string, string>;
-    d1 = await startD1({ gatewayUrl: gateway.url, gatewayToken: gateway.token, childEnv });
   }, 60_000);
+  const d1 = useD1(
+    () => {
+      const childEnv = { ...process.env, XDG_STATE_HOME: stateHome } as Record<string, string>;
+      return { gatewayUrl: gateway.url, gatewayToken: gateway.token, childEnv };
+    },
+    { timeoutMs: 60_000 },
+  );
+  d1.beforeClose(async () => {
+    await d1.request('DELETE', '/notebooks');
+  });
   afterAll(async () => {
-    await d1?.request('DELETE', '/notebooks');
-    await d1?.close();
     await gateway?.stop();
     rmSync(stateHome, { recursive: true, force: true });
   });

@@ -1,4 +1,4 @@
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import {
   childPids,
   executeInput,
@@ -16,19 +16,14 @@ interface ServerInfo {
 }
 
 describe('the embedded Jupyter Server is supervised', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   const kernels: string[] = [];
 
   const serverInfo = async (): Promise<ServerInfo> =>
     (await d1.request('GET', '/server/jupyter')).json.server_info as ServerInfo;
 
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     for (const id of kernels) await d1.request('DELETE', `/kernels/${id}`);
-    await d1?.close();
   });
 
   it('kill -9 of Jupyter Server: d1 restarts it, /readyz recovers, old kernels go, new ones run', async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import {
   Session,
   expectConsistent,
@@ -41,16 +41,10 @@ const repliesOf = (s: Session, cell: number) =>
   s.clients[0].of('cell_execution_reply').filter((r: any) => r.cell_id === s.cellIds[cell]);
 
 describe('a lost kernel connection: the embedded Jupyter Server', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   const sessions: Session[] = [];
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
   afterEach(async () => {
     for (const s of sessions.splice(0)) await s.close();
-  });
-  afterAll(async () => {
-    await d1?.close();
   });
 
   const session = async (cells: string[]) => {
@@ -111,24 +105,25 @@ describe('a lost kernel connection: the embedded Jupyter Server', () => {
 describe('a lost kernel connection: a gateway behind a relay that loses data', () => {
   let gateway: TestGateway;
   let relay: TcpRelay;
-  let d1: TestD1;
   const sessions: Session[] = [];
   let stateHome: string;
   beforeAll(async () => {
     gateway = await startGateway();
     relay = await TcpRelay.start(gateway.port);
     stateHome = realpathSync(mkdtempSync(join(tmpdir(), 'd1-connection-state-')));
-    d1 = await startD1({
+  }, 60_000);
+  const d1 = useD1(
+    () => ({
       gatewayUrl: `http://127.0.0.1:${relay.port}`,
       gatewayToken: gateway.token,
       childEnv: { ...process.env, XDG_STATE_HOME: stateHome } as Record<string, string>,
-    });
-  }, 60_000);
+    }),
+    { timeoutMs: 60_000 },
+  );
   afterEach(async () => {
     for (const s of sessions.splice(0)) await s.close();
   });
   afterAll(async () => {
-    await d1?.close();
     await relay?.close();
     await gateway?.stop();
     rmSync(stateHome, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import {
   Session,
   expectConsistent,
@@ -12,19 +12,17 @@ import { checkFeedSchemas } from './support/ws-schemas';
 
 describe('kernel death: kill -9 of a kernel mid-execution', () => {
   checkFeedSchemas();
-  let d1: TestD1;
+  const d1 = useD1();
   let s: Session;
   beforeAll(async () => {
-    d1 = await startD1();
     s = await openSession(d1, [
       'import time\nprint("started", flush=True)\ntime.sleep(120)',
       'print("queued")',
       'print("after", flush=True)\n1 + 1',
     ]);
   });
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     await s?.close();
-    await d1?.close();
   });
 
   it('ends running and queued cells with an error, announces dead/restarting/idle, keeps content, runs again', async () => {

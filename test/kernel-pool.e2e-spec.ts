@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, TestD1, startD1, waitFor } from './support/d1';
 import { childPids, pidAlive } from './support/kernels';
 import { makeNotebook, uploadAndOpen } from './support/notebooks';
 import { WsRecorder } from './support/ws';
@@ -46,17 +46,15 @@ async function openAndRun(d1: TestD1, source: string, query = ''): Promise<{ uui
 }
 
 describe('the kernel pool', () => {
-  let d1: TestD1;
   let specs: string;
-  beforeAll(async () => {
+  const d1 = useD1(() => {
     specs = otherSpec();
-    d1 = await startD1({ childEnv: { ...process.env, JUPYTER_PATH: specs } as Record<string, string> });
+    return { childEnv: { ...process.env, JUPYTER_PATH: specs } as Record<string, string> };
   });
   afterEach(async () => {
     expect((await d1.request('DELETE', '/notebooks')).status).toBe(204);
   });
   afterAll(async () => {
-    await d1?.close();
     rmSync(specs, { recursive: true, force: true });
   });
 

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, TestD1, waitFor } from './support/d1';
 import { makeNotebook, uploadAndOpen } from './support/notebooks';
 import { WsRecorder } from './support/ws';
 
@@ -28,17 +28,15 @@ async function kernelIds(d1: TestD1): Promise<string[]> {
 }
 
 describe('kernel requests right after open wait for the kernel', () => {
-  let d1: TestD1;
   let specs: string;
-  const token = () => d1.token();
-
-  beforeAll(async () => {
+  const d1 = useD1(() => {
     specs = brokenKernelspecs();
     // No pool: every notebook here really waits for its kernel to start.
-    d1 = await startD1({ kernelPool: 0, childEnv: { ...process.env, JUPYTER_PATH: specs } as never });
+    return { kernelPool: 0, childEnv: { ...process.env, JUPYTER_PATH: specs } as never };
   });
+  const token = () => d1.token();
+
   afterAll(async () => {
-    await d1?.close();
     rmSync(specs, { recursive: true, force: true });
   });
   afterEach(async () => {

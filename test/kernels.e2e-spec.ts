@@ -1,4 +1,4 @@
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import {
   ExecLine,
   childPids,
@@ -15,7 +15,7 @@ const ERROR_JSON = { error: expect.any(String), reason: expect.any(String), deta
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 describe('kernels: specs, lifecycle and streaming execute against a real Jupyter Server', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let kernelId: string;
   const started: string[] = [];
 
@@ -27,15 +27,13 @@ describe('kernels: specs, lifecycle and streaming execute against a real Jupyter
   }
 
   beforeAll(async () => {
-    d1 = await startD1();
     const t0 = Date.now();
     kernelId = await startKernel();
     report(`kernel start (POST /kernels until kernel_info answered): ${Date.now() - t0} ms`);
   });
 
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     for (const id of started) await d1.request('DELETE', `/kernels/${id}`);
-    await d1?.close();
   });
 
   it('POST /kernels answers 201 with the kernel model; GET /kernels and /kernels/{id} show it', async () => {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { type TestD1, startD1, waitFor } from './support/d1';
+import { useD1, type TestD1, waitFor } from './support/d1';
 import { connectMcp, type McpTestClient, rawMcp, textOf, toolErrorBody } from './support/mcp';
 import { makeNotebook, uploadAndOpen } from './support/notebooks';
 
@@ -37,19 +37,17 @@ const INITIALIZE = {
 };
 
 describe('MCP: who may do what, and what hostile clients get', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let uuid: string;
   let rw: McpTestClient;
 
   beforeAll(async () => {
-    d1 = await startD1();
     const nb = await uploadAndOpen(d1, 'filename=shared.ipynb', makeNotebook(['x = 1']));
     uuid = nb.metadata.jupyter_d1.uuid;
     rw = await connectMcp(d1, await d1.token());
   });
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     await rw?.close();
-    await d1?.close();
   });
 
   /** Plausible arguments for every writing tool, so a refusal cannot be blamed on the arguments. */

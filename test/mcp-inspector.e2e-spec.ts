@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type TestD1, startD1 } from './support/d1';
+import { useD1, type TestD1 } from './support/d1';
 import { makeNotebook, uploadAndOpen } from './support/notebooks';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -41,20 +41,16 @@ async function inspector(d1: TestD1, token: string, args: string[]): Promise<any
 }
 
 describe('MCP: the MCP Inspector CLI as a second, independent client', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let uuid: string;
 
   beforeAll(async () => {
-    d1 = await startD1();
     const nb = await uploadAndOpen(
       d1,
       'filename=inspected.ipynb',
       makeNotebook(['total = sum(range(10))\ntotal']),
     );
     uuid = nb.metadata.jupyter_d1.uuid;
-  });
-  afterAll(async () => {
-    await d1?.close();
   });
 
   it('lists the tools and runs a cell through one of them', async () => {

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
-import { type TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { connectMcp, type McpTestClient, textOf, toolErrorBody } from './support/mcp';
 import { makeNotebook } from './support/notebooks';
 import { WsRecorder } from './support/ws';
@@ -12,20 +12,18 @@ import { reduce, typeOf } from '@d1/client';
 const MAX_OUTPUT = 64 * 1024;
 
 describe('MCP: an agent works in a live notebook', () => {
-  let d1: TestD1;
+  const d1 = useD1({ maxOutputBytes: MAX_OUTPUT });
   let agent: McpTestClient;
   const opened: string[] = [];
 
   beforeAll(async () => {
-    d1 = await startD1({ maxOutputBytes: MAX_OUTPUT });
     agent = await connectMcp(d1, await d1.token());
   });
   afterEach(async () => {
     for (const uuid of opened.splice(0)) await d1.request('DELETE', `/notebooks/${uuid}`);
   });
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     await agent?.close();
-    await d1?.close();
   });
 
   /** Opens (creates) a notebook through the agent; returns its uuid. */

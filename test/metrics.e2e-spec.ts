@@ -1,4 +1,4 @@
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { WsRecorder } from './support/ws';
 
 /** The value of one sample line (`name{labels} value`) in a Prometheus text, or null when absent. */
@@ -9,13 +9,7 @@ function sample(text: string, name: string, labels = ''): number | null {
 }
 
 describe('GET /metrics: Prometheus text for d1 and its process', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   const scrape = async (): Promise<string> => {
     const res = await d1.request('GET', '/metrics');

@@ -1,16 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 
 /** Creating the same file twice at once, or before the first autosave, must not give two notebooks one file. */
 describe('creating a file that is already being created', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   it('lets exactly one of several concurrent creates win', async () => {
     const results = await Promise.all(

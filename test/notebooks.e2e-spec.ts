@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NotebookEvents } from '../apps/d1/src/events/notebook-events';
 import { NotebooksService } from '../apps/d1/src/notebooks/notebooks.service';
 import { JupyterService } from '../apps/d1/src/kernels/jupyter.service';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import {
   cellUuids,
   closeAll,
@@ -26,20 +26,21 @@ const fakeR = {
 };
 
 describe('notebooks REST API', () => {
-  let d1: TestD1;
   let events: NotebookEvents;
   let jupyterPath: string;
   let outsideDir: string;
   const serverMessages: any[] = [];
   const savedJupyterPath = process.env.JUPYTER_PATH;
 
-  beforeAll(async () => {
+  const d1 = useD1(() => {
     // A second kernel spec with another language, for the kernel spec fallbacks.
     jupyterPath = mkdtempSync(join(tmpdir(), 'd1-jpath-'));
     mkdirSync(join(jupyterPath, 'kernels', 'fake-r'), { recursive: true });
     writeFileSync(join(jupyterPath, 'kernels', 'fake-r', 'kernel.json'), JSON.stringify(fakeR));
     process.env.JUPYTER_PATH = jupyterPath;
-    d1 = await startD1();
+    return {};
+  });
+  beforeAll(async () => {
     events = d1.app.get(NotebookEvents);
     const original = events.emitServer.bind(events);
     jest.spyOn(events, 'emitServer').mockImplementation((m) => {
@@ -51,7 +52,6 @@ describe('notebooks REST API', () => {
     writeFileSync(join(outsideDir, 'victim.ipynb'), JSON.stringify(makeNotebook(['x = 1'])));
   });
   afterAll(async () => {
-    await d1?.close();
     if (savedJupyterPath === undefined) delete process.env.JUPYTER_PATH;
     else process.env.JUPYTER_PATH = savedJupyterPath;
     rmSync(jupyterPath, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { routeIndexOf } from '../apps/d1/src/common/route-index';
 import { WS_FEEDS } from '../apps/d1/src/common/openapi-ws-schemas';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { OpenApiDoc, generateClientTypes, lintOpenApi, typeCheckClient } from './support/openapi';
 import { CheckedResponse, responseChecker } from './support/openapi-responses';
 import { WsRecorder } from './support/ws';
@@ -33,18 +33,16 @@ function concrete(path: string): string {
 type Calls = Record<string, (...args: any[]) => Promise<any>>;
 
 describe('the OpenAPI document', () => {
-  let d1: TestD1;
+  // A small JSON body limit, so that a 413 costs little.
+  const d1 = useD1({ maxJsonBodyBytes: 64 * 1024 }, { timeoutMs: 60_000 });
   let doc: OpenApiDoc;
   let raw: string;
 
   beforeAll(async () => {
-    // A small JSON body limit, so that a 413 costs little.
-    d1 = await startD1({ maxJsonBodyBytes: 64 * 1024 });
     const res = await fetch(`${d1.baseUrl}/docs-json`);
     raw = await res.text();
     doc = JSON.parse(raw);
   }, 60_000);
-  afterAll(async () => d1?.close());
 
   it('is served without a token, as JSON, YAML and the UI, and carries no secret', async () => {
     for (const [path, type] of [

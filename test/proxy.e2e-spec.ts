@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { startD1, TestD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { alive, ECHO_SERVER, writeProxyConfig } from './support/proxy-config';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -13,11 +13,10 @@ const echo = (extra: Record<string, unknown> = {}) => ({
 });
 
 describe('proxied servers', () => {
-  let d1: TestD1;
   let dir: string;
   let readOnly: string;
 
-  beforeAll(async () => {
+  const d1 = useD1(() => {
     const cfg = writeProxyConfig((www) => ({
       files: {
         command: [
@@ -42,11 +41,12 @@ describe('proxied servers', () => {
     }));
     dir = cfg.dir;
     writeFileSync(join(cfg.www, 'hello.txt'), 'hello through the proxy\n');
-    d1 = await startD1({ proxyConfig: cfg.file });
+    return { proxyConfig: cfg.file };
+  });
+  beforeAll(async () => {
     readOnly = await d1.token({ read_access: true, write_access: false });
   });
   afterAll(async () => {
-    await d1?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -276,15 +276,13 @@ describe('proxied servers', () => {
 });
 
 describe('proxied websockets', () => {
-  let d1: TestD1;
   let dir: string;
-  beforeAll(async () => {
+  const d1 = useD1(() => {
     const cfg = writeProxyConfig(() => ({ echo: echo() }));
     dir = cfg.dir;
-    d1 = await startD1({ proxyConfig: cfg.file });
+    return { proxyConfig: cfg.file };
   });
   afterAll(async () => {
-    await d1?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { D1Client } from '../bench/support/client';
 import { D1Process, REPO, startD1Process } from '../bench/support/d1-process';
 import { Msg, reduce } from '@d1/client';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { makeNotebook, uploadAndOpen, validateNotebookFile } from './support/notebooks';
 import { WsRecorder } from './support/ws';
 
@@ -18,13 +18,7 @@ const cellIdle = (id: string) => (msgs: Msg[]) =>
   );
 
 describe('resilience: kernel death, and many writers on one notebook', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   it('kill -9 of a kernel mid-execution: the cell ends with an error, the next execution works', async () => {
     const nb = await uploadAndOpen(d1, 'filename=victim.ipynb', makeNotebook(['import os; os.getpid()']));

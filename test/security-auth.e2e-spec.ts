@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SECRET_ENV_VARS } from '../apps/d1/src/config';
 import { START_D1 } from './support/built';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { davRequest } from './support/dav-client';
 import type { Json } from './support/ws';
 
@@ -49,13 +49,7 @@ function loginFrom(
 
 describe('security: tokens, secrets and logins', () => {
   describe('minted tokens', () => {
-    let d1: TestD1;
-    beforeAll(async () => {
-      d1 = await startD1();
-    });
-    afterAll(async () => {
-      await d1?.close();
-    });
+    const d1 = useD1();
 
     it('a 4-second token cannot mint a 3650-day token (422 naming expires_in)', async () => {
       const short = await d1.token({ read_access: true, write_access: true, expires_in: 4 });
@@ -94,14 +88,10 @@ describe('security: tokens, secrets and logins', () => {
   });
 
   describe('failed logins', () => {
-    let d1: TestD1;
+    const d1 = useD1();
     let port: number;
     beforeAll(async () => {
-      d1 = await startD1();
       port = Number(new URL(d1.baseUrl).port);
-    });
-    afterAll(async () => {
-      await d1?.close();
     });
 
     it('are throttled per client, at /login/access-token and as a WebDAV password together', async () => {
@@ -135,21 +125,15 @@ describe('security: tokens, secrets and logins', () => {
   });
 
   describe('/server/environment', () => {
-    let d1: TestD1;
-    beforeAll(async () => {
-      d1 = await startD1({
-        gatewayUrl: 'http://gwuser:gw-hunter2@127.0.0.1:9',
-        childEnv: {
-          PATH: '/usr/bin',
-          DATABASE_URL: 'postgres://app:hunter2@db.internal:5432/app',
-          PIP_INDEX_URL: 'https://build:pa/ss-hunter2@pypi.internal/simple',
-          PGOPTIONS: 'host=db password=hunter2 user=app',
-          CALLBACK: 'https://hooks.internal/notify?token=hunter2&x=1',
-        },
-      });
-    });
-    afterAll(async () => {
-      await d1?.close();
+    const d1 = useD1({
+      gatewayUrl: 'http://gwuser:gw-hunter2@127.0.0.1:9',
+      childEnv: {
+        PATH: '/usr/bin',
+        DATABASE_URL: 'postgres://app:hunter2@db.internal:5432/app',
+        PIP_INDEX_URL: 'https://build:pa/ss-hunter2@pypi.internal/simple',
+        PGOPTIONS: 'host=db password=hunter2 user=app',
+        CALLBACK: 'https://hooks.internal/notify?token=hunter2&x=1',
+      },
     });
 
     it('masks credentials inside values: URL userinfo, password= and token= pairs', async () => {

@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { DavResponse, davRequest } from './support/dav-client';
 import { report } from './support/kernels';
 
@@ -58,14 +58,13 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 describe('security: WebDAV cannot be led out of the root dir, and serves files inert', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let port: number;
   let rw: [string, string];
   let ro: [string, string];
   let outside: string;
 
   beforeAll(async () => {
-    d1 = await startD1();
     port = Number(new URL(d1.baseUrl).port);
     rw = [await d1.token(), ''];
     ro = ['viewer', await d1.token({ read_access: true, write_access: false })];
@@ -73,7 +72,6 @@ describe('security: WebDAV cannot be led out of the root dir, and serves files i
   });
 
   afterAll(async () => {
-    await d1?.close();
     rmSync(outside, { recursive: true, force: true });
   });
 

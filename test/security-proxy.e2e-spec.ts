@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JupyterService } from '../apps/d1/src/kernels/jupyter.service';
-import { startD1, TestD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { executeRequest, forgeLoginCookie, openWs, quiet, startStockJupyter } from './support/proxy-attack';
 import { ECHO_SERVER, writeProxyConfig } from './support/proxy-config';
 import { chunked, rawExchange, RawResponse, rawRequest } from './support/proxy-raw';
@@ -28,28 +28,28 @@ const MAX_BODY = 64 * 1024;
 const WS_BOUND = 4 * 1024 * 1024;
 
 describe('proxy security', () => {
-  let d1: TestD1;
   let cfgDir: string;
   let ro: string;
   let rw: string;
 
-  beforeAll(async () => {
+  const d1 = useD1(() => {
     const cfg = writeProxyConfig(() => ({ echo: { command: [process.execPath, ECHO_SERVER, '{port}'] } }));
     cfgDir = cfg.dir;
     // No kernel pool: the suite counts the kernels of the embedded server, and a refill would start one.
-    d1 = await startD1({
+    return {
       proxyConfig: cfg.file,
       maxBodyBytes: MAX_BODY,
       wsMaxQueuedBytes: WS_BOUND,
       kernelPool: 0,
-    });
+    };
+  });
+  beforeAll(async () => {
     rw = await d1.token();
     ro = await d1.token({ read_access: true, write_access: false });
     writeFileSync(join(d1.rootDir, 'ok.txt'), 'inside\n');
     expect((await d1.request('GET', '/proxy/echo/warm-up')).status).toBe(200);
   });
   afterAll(async () => {
-    await d1?.close();
     rmSync(cfgDir, { recursive: true, force: true });
   });
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { makeNotebook, uploadAndOpen } from './support/notebooks';
 import { WsRecorder } from './support/ws';
 import { checkFeedSchemas } from './support/ws-schemas';
@@ -29,7 +29,7 @@ function owned(root: string): string[] {
 
 describe('security: a read-only token cannot run code in a kernel', () => {
   checkFeedSchemas();
-  let d1: TestD1;
+  const d1 = useD1();
   let uuid: string;
   let cellId: string;
   let readOnly: string;
@@ -37,7 +37,6 @@ describe('security: a read-only token cannot run code in a kernel', () => {
   const url = (): string => `${d1.wsUrl}/notebooks/${uuid}/ws/notebook`;
 
   beforeAll(async () => {
-    d1 = await startD1();
     const nb = await uploadAndOpen(d1, 'filename=attacked.ipynb', makeNotebook(['x = 1']));
     uuid = nb.metadata.jupyter_d1.uuid;
     cellId = nb.cells[0].id;
@@ -52,10 +51,6 @@ describe('security: a read-only token cannot run code in a kernel', () => {
 
   afterEach(() => {
     for (const f of owned(d1.rootDir)) rmSync(f);
-  });
-
-  afterAll(async () => {
-    await d1?.close();
   });
 
   /** Sends a harmless completion as a writer and waits for its reply: everything sent before it was handled. */

@@ -1,13 +1,7 @@
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 
 describe('GET /server/environment', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1({ jwtSecret: 'jwt-secret-that-must-not-leak-0123456789' });
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1({ jwtSecret: 'jwt-secret-that-must-not-leak-0123456789' });
 
   it("describes the machine, the kernels' Python, the process and the config in d1's shape", async () => {
     const token = await d1.token({ read_access: true, write_access: false });

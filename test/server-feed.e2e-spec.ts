@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WatchService } from '../apps/d1/src/files/watch.service';
 import { StatsService } from '../apps/d1/src/server/stats.service';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { WsRecorder } from './support/ws';
 import { checkFeedSchemas } from './support/ws-schemas';
 
@@ -12,16 +12,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('/server/ws feeds', () => {
   checkFeedSchemas();
-  let d1: TestD1;
+  const d1 = useD1();
   let feed: WsRecorder;
   beforeAll(async () => {
-    d1 = await startD1();
     await d1.app.get(WatchService).ready;
     feed = await new WsRecorder(`${d1.wsUrl}/server/ws`, { token: await d1.token() }).ready();
   });
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     feed?.close();
-    await d1?.close();
   });
 
   const watchEvents = (): any[] => feed.of('watchdog_event');

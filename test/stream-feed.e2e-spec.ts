@@ -1,17 +1,11 @@
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import { WsRecorder } from './support/ws';
 import { checkFeedSchemas } from './support/ws-schemas';
 
 /** /notebooks/{uuid}/ws/stream: the kernel's raw messages, each with its channel and the cell it belongs to. */
 describe('raw kernel stream', () => {
   checkFeedSchemas();
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   it("relays every message of a cell's execution with channel and cell uuid", async () => {
     const created = await d1.request('POST', '/notebooks/create?filename=stream');

@@ -1,4 +1,4 @@
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import {
   Session,
   expectConsistent,
@@ -10,18 +10,16 @@ import {
 } from './support/execution';
 
 describe('variables: the list after every execution, one variable with pages', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let s: Session;
   beforeAll(async () => {
-    d1 = await startD1();
     s = await openSession(d1, [
       'import math\nn = 42\nx = 2.5\ns = "hello"\nlong = "y" * 500\nl = list(range(120))\nd = {"a": 1, "b": [1, 2]}',
       'n = 43',
     ]);
   });
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     await s?.close();
-    await d1?.close();
   });
 
   it('is [] before any run, then broadcast as `vars` after the run and served by GET vars', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { NotebookEvents } from '../apps/d1/src/events/notebook-events';
 import { D1Client, D1Error, LiveNotebook, ServerFeed, kernelActivity } from '../libs/client/src';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { openNotebook } from './support/page';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -11,21 +11,17 @@ import { openNotebook } from './support/page';
 const webSocket = (url: string, protocols: string[]) => new WebSocket(url, protocols);
 
 describe('the JavaScript client library against a real d1 (Node, ws)', () => {
-  let d1: TestD1;
+  const d1 = useD1();
   let client: D1Client;
   const lives: LiveNotebook[] = [];
 
   beforeAll(async () => {
-    d1 = await startD1();
     client = new D1Client({ baseUrl: d1.baseUrl });
     await client.login(d1.secret);
   });
   afterEach(async () => {
     for (const l of lives.splice(0)) l.close();
     await d1.request('DELETE', '/notebooks');
-  });
-  afterAll(async () => {
-    await d1?.close();
   });
 
   async function follow(uuid: string, retryMs = 20): Promise<LiveNotebook> {

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { TestBrowser, collectProblems, ensurePageBuilt, launchBrowser } from './support/browser';
 import { makeNotebook } from './support/notebooks';
 import { cellOf, focusEditorEnd, openNotebook, showNotebook } from './support/page';
@@ -28,14 +28,13 @@ function rawGet(base: string, path: string, headers: Record<string, string> = {}
 }
 
 describe('the page as d1 serves it', () => {
-  let d1: TestD1;
+  beforeAll(() => ensurePageBuilt());
+  const d1 = useD1();
   let browser: TestBrowser;
   let proxy: PrefixProxy;
   const pages: Page[] = [];
 
   beforeAll(async () => {
-    ensurePageBuilt();
-    d1 = await startD1();
     browser = await launchBrowser();
     proxy = await startPrefixProxy(d1.baseUrl, '/tools/d1/');
   });
@@ -43,10 +42,9 @@ describe('the page as d1 serves it', () => {
     for (const p of pages.splice(0)) await p.close();
     await d1.request('DELETE', '/notebooks');
   });
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     await proxy?.close();
     await browser?.close();
-    await d1?.close();
   });
 
   async function page(): Promise<Page> {

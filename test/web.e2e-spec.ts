@@ -2,21 +2,20 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { D1Error } from '../libs/client/src';
-import { TestD1, startD1, waitFor } from './support/d1';
+import { useD1, waitFor } from './support/d1';
 import { TestBrowser, collectProblems, ensurePageBuilt, launchBrowser } from './support/browser';
 import { cellOf, focusEditorEnd, openNotebook, pageVersion, shownSource, showNotebook } from './support/page';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 describe('the page: live notebooks in a real browser', () => {
-  let d1: TestD1;
+  beforeAll(() => ensurePageBuilt());
+  const d1 = useD1();
   let browser: TestBrowser;
   let token: string;
   const pages: Page[] = [];
 
   beforeAll(async () => {
-    ensurePageBuilt();
-    d1 = await startD1();
     browser = await launchBrowser();
     token = await d1.token();
   });
@@ -24,9 +23,8 @@ describe('the page: live notebooks in a real browser', () => {
     for (const p of pages.splice(0)) await p.close();
     await d1.request('DELETE', '/notebooks');
   });
-  afterAll(async () => {
+  d1.beforeClose(async () => {
     await browser?.close();
-    await d1?.close();
   });
 
   async function page(): Promise<Page> {

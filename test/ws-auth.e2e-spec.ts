@@ -1,14 +1,8 @@
-import { TestD1, startD1 } from './support/d1';
+import { useD1 } from './support/d1';
 import { WsRecorder } from './support/ws';
 
 describe('websocket auth on /server/ws', () => {
-  let d1: TestD1;
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
-  afterAll(async () => {
-    await d1?.close();
-  });
+  const d1 = useD1();
 
   const url = (): string => `${d1.wsUrl}/server/ws`;
 

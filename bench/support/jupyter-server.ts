@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jupyterServerArgs } from '../../apps/d1/src/kernels/jupyter-args';
+import { StopWaiting, waitFor } from '../../test/support/wait';
 import { freePort } from './d1-process';
 
 /** A Jupyter Server started exactly as d1 starts its embedded one (same config file and flags). */
@@ -25,14 +26,14 @@ export async function startJupyterServer(): Promise<JupyterServer> {
     stdio: 'ignore',
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${baseUrl}/api/status?token=${token}`)
-      .then((r) => r.status === 200)
-      .catch(() => false);
-    if (ok) break;
-    if (i > 600 || child.exitCode !== null) throw new Error('Jupyter Server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new StopWaiting(`Jupyter Server exited with ${child.exitCode}`);
+      return (await fetch(`${baseUrl}/api/status?token=${token}`)).status === 200;
+    },
+    'Jupyter Server to start',
+    30_000,
+  );
   return {
     baseUrl,
     token,

@@ -4,6 +4,7 @@
 // root tsconfig leaves this directory out: it compiles only once test/openapi.e2e-spec.ts generated the types.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { components, paths } from './generated/d1';
+import type { Truthy } from '../support/wait';
 
 export type D1Client = Client<paths>;
 type Schemas = components['schemas'];
@@ -14,7 +15,7 @@ export interface CallContext {
   baseUrl: string;
   secret: string;
   checker: Middleware;
-  waitFor<T>(check: () => T | Promise<T>, what: string, ms?: number): Promise<NonNullable<T>>;
+  waitFor<T>(check: () => T | Promise<T>, what: string, ms?: number): Promise<Truthy<T>>;
   /** Makes a directory under the root dir. */
   mkdir(relative: string): void;
 }

@@ -97,6 +97,64 @@ export async function startD1(overrides: Partial<D1Config> = {}): Promise<TestD1
   };
 }
 
+/** A d1 that `useD1` starts for a suite; `beforeClose` registers what must end before it closes. */
+export interface SuiteD1 extends TestD1 {
+  /** Runs `fn` in the suite's afterAll before d1 closes (the last registered first): clients, sessions, browsers. */
+  beforeClose(fn: () => unknown): void;
+}
+
+/**
+ * Starts d1 in the calling describe block's beforeAll and closes it (and its temp root dir) in afterAll. The handle
+ * it returns reaches the running d1 from tests and later hooks. `overrides` may be a function, called in beforeAll,
+ * when it needs something that set-up registered earlier made.
+ */
+export function useD1(
+  overrides: Partial<D1Config> | (() => Partial<D1Config>) = {},
+  opts: { timeoutMs?: number } = {},
+): SuiteD1 {
+  let current: TestD1 | undefined;
+  const cleanups: Array<() => unknown> = [];
+  const d1 = (): TestD1 => {
+    if (!current) throw new Error('d1 is not running: use the handle of useD1 inside hooks and tests');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startD1(typeof overrides === 'function' ? overrides() : overrides);
+  }, opts.timeoutMs);
+  afterAll(async () => {
+    try {
+      for (const fn of cleanups.splice(0).reverse()) await fn();
+    } finally {
+      await current?.close();
+      current = undefined;
+    }
+  });
+  return {
+    get app() {
+      return d1().app;
+    },
+    get baseUrl() {
+      return d1().baseUrl;
+    },
+    get wsUrl() {
+      return d1().wsUrl;
+    },
+    get rootDir() {
+      return d1().rootDir;
+    },
+    get secret() {
+      return d1().secret;
+    },
+    get config() {
+      return d1().config;
+    },
+    token: (perm) => d1().token(perm),
+    request: (method, path, requestOpts) => d1().request(method, path, requestOpts),
+    close: () => d1().close(),
+    beforeClose: (fn) => void cleanups.push(fn),
+  };
+}
+
 async function loginToken(baseUrl: string, secret: string): Promise<string> {
   const res = await fetch(`${baseUrl}/login/access-token`, { headers: { authorization: secret } });
   if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
@@ -104,17 +162,4 @@ async function loginToken(baseUrl: string, secret: string): Promise<string> {
   return body.token.access_token;
 }
 
-/** Resolves when `check` returns a truthy value; rejects after `timeoutMs` with `what`. */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
+export { StopWaiting, waitFor } from './wait';

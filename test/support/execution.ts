@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestD1 } from './d1';
-import { startD1, waitFor } from './d1';
+import { useD1, waitFor } from './d1';
 import { CellSpec, makeNotebook, uploadAndOpen } from './notebooks';
 import { WsRecorder } from './ws';
 import { Msg, reduce, typeOf } from '@d1/client';
@@ -221,20 +221,13 @@ export function sessionSuite(): {
   readonly d1: TestD1;
   session: (cells: CellSpec[], clients?: number) => Promise<Session>;
 } {
-  let d1: TestD1 | undefined;
+  const d1 = useD1();
   const sessions: Session[] = [];
-  beforeAll(async () => {
-    d1 = await startD1();
-  });
   afterEach(async () => {
     for (const s of sessions.splice(0)) await s.close();
   });
-  afterAll(async () => {
-    await d1?.close();
-  });
   const suite = {
     get d1(): TestD1 {
-      if (!d1) throw new Error('d1 is not started yet');
       return d1;
     },
     session: async (cells: CellSpec[], clients?: number): Promise<Session> => {

@@ -26,6 +26,9 @@ export interface KernelHandleEvents {
   reconnected: [];
 }
 
+/** A history_request `range` to the end of the session: `stop: null`, as IPython takes it. */
+type HistoryRangeToEnd = Omit<KernelMessage.IHistoryRequestRange, 'stop'> & { stop: number | null };
+
 /** A shell request in flight: its msg_id now, its reply later. */
 export interface ShellRequest {
   msgId: string;
@@ -202,7 +205,15 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
   reconcile(): Promise<number> {
     try {
       return this.inFlight.reconcile(this.reconnects, () =>
-        this.conn.sendShellMessage(this.message('kernel_info_request', {}), true, true),
+        this.conn.sendShellMessage(
+          KernelMessage.createMessage<KernelMessage.IInfoRequestMsg>({
+            ...this.shellHeader(),
+            msgType: 'kernel_info_request',
+            content: {},
+          }),
+          true,
+          true,
+        ),
       );
     } catch (err) {
       return Promise.reject(translateError(err, `reconcile kernel ${this.id}`));
@@ -224,7 +235,13 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
 
   /** Sends a complete_request; returns its msg_id at once and the reply later. */
   complete(code: string, cursorPos: number): ShellRequest {
-    return this.shellRequest('complete_request', { code, cursor_pos: cursorPos });
+    return this.shellRequest(
+      KernelMessage.createMessage<KernelMessage.ICompleteRequestMsg>({
+        ...this.shellHeader(),
+        msgType: 'complete_request',
+        content: { code, cursor_pos: cursorPos },
+      }),
+    );
   }
 
   /**
@@ -233,14 +250,22 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
    * `tail` reads its database, which holds no outputs by default.
    */
   history(): ShellRequest {
-    return this.shellRequest('history_request', {
+    const content: HistoryRangeToEnd = {
       output: true,
       raw: true,
       hist_access_type: 'range',
       session: 0,
       start: 0,
       stop: null,
-    });
+    };
+    return this.shellRequest(
+      KernelMessage.createMessage<KernelMessage.IHistoryRequestMsg>({
+        ...this.shellHeader(),
+        msgType: 'history_request',
+        // The kernel reads `stop: null` as "to the end"; services only type a number there.
+        content: content as KernelMessage.IHistoryRequestRange,
+      }),
+    );
   }
 
   /** Interrupts the running execution. */
@@ -286,10 +311,13 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
     this.conn.dispose();
   }
 
-  private shellRequest(msgType: 'complete_request' | 'history_request', content: object): ShellRequest {
+  private shellRequest(
+    msg: KernelMessage.ICompleteRequestMsg | KernelMessage.IHistoryRequestMsg,
+  ): ShellRequest {
+    const msgType = msg.header.msg_type;
     let future: Kernel.IShellFuture;
     try {
-      future = this.conn.sendShellMessage(this.message(msgType, content), true, true);
+      future = this.conn.sendShellMessage(msg, true, true);
     } catch (err) {
       throw translateError(err, `${msgType} on kernel ${this.id}`);
     }
@@ -305,14 +333,9 @@ export class KernelHandle extends EventEmitter<KernelHandleEvents> {
     return { msgId: future.msg.header.msg_id, reply };
   }
 
-  private message(msgType: string, content: object): KernelMessage.IShellMessage {
-    return KernelMessage.createMessage({
-      msgType,
-      channel: 'shell',
-      session: this.conn.clientId,
-      username: this.conn.username,
-      content,
-    } as never) as unknown as KernelMessage.IShellMessage;
+  /** The options every shell request of this connection shares. */
+  private shellHeader(): { channel: 'shell'; session: string; username: string } {
+    return { channel: 'shell', session: this.conn.clientId, username: this.conn.username };
   }
 
   private onStatus(state: KernelState): void {
