@@ -8,8 +8,44 @@ const LIB_DEPENDENCIES = {
   supervisor: [],
 };
 
+/**
+ * The floors of apps/d1/src, lowest first. A folder imports only from its own floor's folders or lower ones, never
+ * from a higher floor; folders on one floor do not import each other. The files at the top of apps/d1/src
+ * (config, main, cli, app.module) stand outside: they wire everything together.
+ */
+const FLOORS = [
+  ['common'],
+  ['auth'],
+  ['events', 'metrics'],
+  ['files', 'kernels'],
+  ['notebooks', 'server'],
+  ['execution'],
+  ['websockets', 'mcp', 'web'],
+];
+
+const layering = FLOORS.flatMap((floor, level) =>
+  floor.map((folder) => {
+    const allowed = [...FLOORS.slice(0, level).flat(), folder];
+    return {
+      name: `layers-${folder}`,
+      comment: `apps/d1/src/${folder}/ imports only from ${allowed.join(', ')} (and the top-level config files).`,
+      severity: 'error',
+      from: { path: `^apps/d1/src/${folder}/` },
+      to: { path: '^apps/d1/src/[^/]+/', pathNot: `^apps/d1/src/(${allowed.join('|')})/` },
+    };
+  }),
+);
+
 module.exports = {
   forbidden: [
+    ...layering,
+    {
+      name: 'layers-entry-points',
+      comment: 'main.ts, cli.ts and app.module.ts wire the folders together; no folder imports them.',
+      severity: 'error',
+      from: { path: '^apps/d1/src/[^/]+/' },
+      to: { path: '^apps/d1/src/(main|cli|app[.]module)[.]ts$' },
+    },
     {
       name: 'libs-not-to-apps',
       comment: 'libs/ are packages apps build on: they never import from apps/.',

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { killAllSync } from '@d1/supervisor';
 import { ConfigError, SECRET_ENV_VARS, helpText, parseConfig } from './config';
 import { createApp } from './main';
-import { d1VersionString } from './server/version';
+import { d1VersionString } from './common/version';
 
 /** start-d1: flags and env to a validated config, then the server; exit 2 on bad flags. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {

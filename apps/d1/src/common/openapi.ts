@@ -7,7 +7,7 @@ import type {
   ResponsesObject,
   SchemaObject,
 } from '@nestjs/swagger';
-import { d1VersionString } from '../server/version';
+import { d1VersionString } from './version';
 import { commonErrors, OperationFacts } from './openapi-errors';
 import { REST_SCHEMAS } from './openapi-schemas';
 import { ref } from './openapi-schema-kit';

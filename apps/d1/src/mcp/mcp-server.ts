@@ -11,7 +11,7 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { d1Version } from '../server/version';
+import { d1Version } from '../common/version';
 import type { McpNotebooks } from './mcp-notebooks';
 import type { McpSession } from './mcp-session';
 import {

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import { promisify } from 'node:util';
 import { D1_CONFIG, D1Config } from '../app-config';
-import { d1Version } from './version';
+import { d1Version } from '../common/version';
 
 /** Names of environment variables and config fields that may hold credentials: never reported. */
 const SECRET_NAME = /token|secret|password|passwd|key|credential|auth/i;

@@ -5,7 +5,7 @@ import { EnvironmentService } from './environment.service';
 import { JupyterService } from '../kernels/jupyter.service';
 import { StatsQuery } from './stats.dto';
 import { StatsService } from './stats.service';
-import { d1Version } from './version';
+import { d1Version } from '../common/version';
 import { Doc, QueryDoc, json } from '../common/openapi.decorators';
 
 /** Facts about this d1 server and its kernel service. */

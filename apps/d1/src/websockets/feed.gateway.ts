@@ -7,7 +7,8 @@ import type { AuthService } from '../auth/auth.service';
 import type { Feed, MetricsService } from '../metrics/metrics.service';
 import type { NotebookEvents } from '../events/notebook-events';
 import type { NotebooksService } from '../notebooks/notebooks.service';
-import { CLOSE_POLICY, WsClient } from './ws-client';
+import { CLOSE_POLICY } from '../auth/ws-auth';
+import { WsClient } from './ws-client';
 import { WsHub, notebookUuidOf } from './ws-hub';
 
 /** What the three websocket feeds share: a hub of authenticated clients fed from one stream of events. */

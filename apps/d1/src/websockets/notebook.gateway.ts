@@ -13,7 +13,7 @@ import { FeedGateway } from './feed.gateway';
 import { checkCommand } from './notebook-commands';
 import { NotebookEvent, NotebookEvents } from '../events/notebook-events';
 import { WsClient } from './ws-client';
-import { chooseProtocol, queryInt } from './ws-auth';
+import { chooseProtocol, queryInt } from '../auth/ws-auth';
 
 /**
  * /notebooks/{uuid}/ws/notebook: every change of one notebook, in the same order for every client.

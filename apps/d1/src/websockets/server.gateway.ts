@@ -9,7 +9,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { FeedGateway } from './feed.gateway';
 import type { ServerMessage } from '../events/messages';
 import { NotebookEvents } from '../events/notebook-events';
-import { chooseProtocol } from './ws-auth';
+import { chooseProtocol } from '../auth/ws-auth';
 
 const TOPIC = 'server';
 

@@ -9,7 +9,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { NotebooksService } from '../notebooks/notebooks.service';
 import { FeedGateway } from './feed.gateway';
 import { NotebookEvents, StreamEvent } from '../events/notebook-events';
-import { chooseProtocol } from './ws-auth';
+import { chooseProtocol } from '../auth/ws-auth';
 
 /** /notebooks/{uuid}/ws/stream: the raw kernel messages of a notebook's kernel, each with channel and cell. */
 @WebSocketGateway({ path: '/notebooks/:uuid/ws/stream', handleProtocols: chooseProtocol })

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Permission } from '../auth/permission';
+import { CLOSE_POLICY } from '../auth/ws-auth';
 import { TextFrame } from '../events/ws-frame';
 
-/** Close codes d1 uses on its websockets. */
-export const CLOSE_POLICY = 1008;
+/** Close code: try again later. */
 export const CLOSE_TRY_AGAIN = 1013;
 
 /**

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { AuthService, Principal } from '../auth/auth.service';
-import { CLOSE_POLICY, WsClient } from './ws-client';
-import { handshakeToken } from './ws-auth';
+import { CLOSE_POLICY, handshakeToken } from '../auth/ws-auth';
+import { WsClient } from './ws-client';
 import { TextFrame } from '../events/ws-frame';
 
 /** The uuid segment of `/notebooks/{uuid}/ws/...`. */

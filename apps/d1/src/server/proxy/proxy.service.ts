@@ -8,7 +8,7 @@ import { AuthService, Principal } from '../../auth/auth.service';
 import type { Access } from '../../auth/permission';
 import { D1Error, forbidden, notFound, unauthorized } from '../../common/errors';
 import { errorBody, payloadTooLarge } from '../../common/error-json';
-import { handshakeToken } from '../../websockets/ws-auth';
+import { handshakeToken } from '../../auth/ws-auth';
 import {
   bodyRefusal,
   forward,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import { CLOSE_POLICY } from '../../websockets/ws-client';
+import { CLOSE_POLICY } from '../../auth/ws-auth';
 
 /** One proxied websocket: the client's pending upgrade and where it goes. */
 export interface WsForward {

@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 
+/** Close code for a websocket whose token is missing, invalid, expired or not allowed what it asked. */
+export const CLOSE_POLICY = 1008;
+
 const BEARER_PROTOCOL = 'bearer';
 
 /**
