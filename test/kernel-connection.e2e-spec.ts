@@ -165,7 +165,11 @@ describe('a lost kernel connection: a gateway behind a relay that loses data', (
     await s.execute(0);
     await s.execute(1);
     await untilAll(s, (m) => sequence(s, m).includes('update c0 busy +out'), '"before"');
-    await waitFor(async () => (await gateway.kernel(kernel)).execution_state === 'busy', 'the kernel busy', 30_000);
+    await waitFor(
+      async () => (await gateway.kernel(kernel)).execution_state === 'busy',
+      'the kernel busy',
+      30_000,
+    );
     relay.swallow('to-client');
     const dropped = relay.dropped;
     g.open();
