@@ -51,8 +51,9 @@ describe('external edits of open notebooks', () => {
   }
 
   const changed = (o: Opened) => o.ws.of('notebook_file_changed');
+  // Two polls of 200 ms, but a loaded machine may hold the poll's timer and the file's read back for seconds.
   const untilChanged = (o: Opened, n: number) =>
-    o.ws.until(() => changed(o).length >= n, `${n} notebook_file_changed`);
+    o.ws.until(() => changed(o).length >= n, `${n} notebook_file_changed`, 30_000);
   const patch = (o: Opened, cell: number, source: string) =>
     d1.request('PATCH', `/notebooks/${o.uuid}/cells/${o.cellIds[cell]}`, { body: { source } });
   const reload = (o: Opened) => d1.request('POST', `/notebooks/${o.uuid}/reload`);
